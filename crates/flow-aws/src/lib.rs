@@ -1,0 +1,1 @@
+//! The `aws-sdk:` task handler. Not built yet: see the AWS integration issue.
