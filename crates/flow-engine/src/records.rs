@@ -83,9 +83,17 @@ pub enum StepStatus {
     /// A Task attempt has been scheduled (its parameters are durable) and may be running.
     Running { attempt: u32, parameters: Value },
     /// A Task attempt failed with a retriable error; the next attempt starts at `wake_at`.
-    Backoff { attempt: u32, parameters: Value, wake_at: OffsetDateTime },
+    Backoff {
+        attempt: u32,
+        parameters: Value,
+        #[serde(with = "time::serde::rfc3339")]
+        wake_at: OffsetDateTime,
+    },
     /// A Wait state sleeping until `wake_at`.
-    Waiting { wake_at: OffsetDateTime },
+    Waiting {
+        #[serde(with = "time::serde::rfc3339")]
+        wake_at: OffsetDateTime,
+    },
     /// A Parallel or Map step whose children (scopes) are running.
     FannedOut { children: u32 },
     /// Finished; `output` is what went to the next state. For Tasks, `parameters` and the
