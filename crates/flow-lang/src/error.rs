@@ -40,3 +40,37 @@ impl<'a> Bindings<'a> {
         Bindings { input, context, variables: None }
     }
 }
+
+impl<'a> Bindings<'a> {
+    /// The same bindings with `$name` variables.
+    pub fn with_variables(mut self, variables: &'a Map<String, Value>) -> Self {
+        self.variables = Some(variables);
+        self
+    }
+}
+
+/// Why an evaluation inside a payload template stopped. A definite path that named nothing is
+/// kept apart from other errors because AWS words it after the field it was found in
+/// ("... specified for the field 'x.$' could not be found in the input ..."), which only the
+/// template knows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Failure {
+    NotFound { path: String, detail: String },
+    Error(AslError),
+}
+
+impl From<AslError> for Failure {
+    fn from(error: AslError) -> Self {
+        Failure::Error(error)
+    }
+}
+
+impl Failure {
+    /// The error as a path or call evaluated on its own reports it (InputPath's wording).
+    pub(crate) fn into_error(self) -> AslError {
+        match self {
+            Failure::NotFound { path, detail } => AslError::runtime(format!("Invalid path '{path}' : {detail}")),
+            Failure::Error(error) => error,
+        }
+    }
+}
