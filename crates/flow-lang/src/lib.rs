@@ -12,10 +12,17 @@ pub mod choice;
 pub mod context;
 pub mod diagnostic;
 pub mod error;
+pub mod graph;
 pub mod intrinsics;
 pub mod model;
+pub mod parse;
 pub mod path;
+pub mod secret;
+pub mod source;
 pub mod template;
+pub mod validate;
 
 pub use diagnostic::{Diagnostic, Diagnostics};
 pub use error::{AslError, Bindings};
+pub use graph::{MachineGraph, compile};
+pub use validate::{ResourceValidator, ValidatedMachine, load, load_with, validate_value};
