@@ -146,6 +146,8 @@ pub struct Checkpoint {
     pub status: Option<ExecutionStatus>,
     /// Set when the execution (or a rollback) finished.
     pub stopped_at: Option<OffsetDateTime>,
+    /// Set when a resume redrives a FAILED execution: the new `redrive_count` to store.
+    pub redrive_count: Option<u32>,
 }
 
 /// What resume and rollback need: every step, scope and compensation of the execution.

@@ -1,0 +1,166 @@
+//! What Parallel and Map share: child scopes started up to a concurrency limit, their ends
+//! collected in index order, the first unforgiven failure failing the step.
+
+use std::collections::VecDeque;
+
+use flow_lang::model::StateKind;
+use serde_json::{Value, json};
+
+use crate::core::dataflow::{self, Scope as DataScope};
+use crate::core::{Execution, FanOut, Scope, Tolerance, Work, next_of};
+use crate::history::EventKind;
+use crate::ids::{ScopeKey, StepId};
+use crate::records::{ScopeRecord, ScopeStatus, StepStatus};
+
+impl Execution {
+    /// Creates one child scope per input and starts as many as the limit allows.
+    pub(crate) fn fan_out(&mut self, id: StepId, map: bool, inputs: Vec<Value>, max_concurrency: u32, tolerance: Option<Tolerance>) {
+        let total = inputs.len() as u32;
+        let step = self.step(id);
+        let (machine, state, scope_key) = (step.machine, step.record.state.clone(), step.record.scope);
+        let parent_label = self.scopes[&scope_key].label.clone();
+        for (index, input) in inputs.into_iter().enumerate() {
+            let index = index as u32;
+            let key = ScopeKey::Child { parent: id, index };
+            let child_machine = self.catalog.child(machine, &state, index).expect("a Parallel or Map has child machines");
+            let label = if parent_label.is_empty() {
+                format!("{state}[{index}]")
+            } else {
+                format!("{parent_label}/{state}[{index}]")
+            };
+            self.scopes.insert(
+                key,
+                Scope {
+                    record: ScopeRecord { key, input, status: ScopeStatus::Running },
+                    machine: child_machine,
+                    current: None,
+                    live: true,
+                    last_event: self.last_event,
+                    label,
+                },
+            );
+            self.dirty_scopes.insert(key);
+        }
+        let step = self.step_mut(id);
+        step.record.status = StepStatus::FannedOut { children: total };
+        step.fan = Some(FanOut {
+            map,
+            total,
+            pending: (0..total).collect::<VecDeque<_>>(),
+            running: 0,
+            finished: 0,
+            failures: 0,
+            max_concurrency,
+            tolerance,
+        });
+        let kind = if map { EventKind::MapStateStarted } else { EventKind::ParallelStateStarted };
+        self.event(kind, Some(id), scope_key, json!({"name": state, "length": total}));
+        self.fill(id);
+        if total == 0 {
+            self.ready.push_back(Work::Settle { step: id });
+        }
+    }
+
+    /// Starts pending children while the concurrency limit allows.
+    pub(crate) fn fill(&mut self, id: StepId) {
+        loop {
+            let step = self.steps.get_mut(&id).expect("known step");
+            let Some(fan) = step.fan.as_mut() else { return };
+            if fan.max_concurrency != 0 && fan.running >= fan.max_concurrency {
+                return;
+            }
+            let Some(index) = fan.pending.pop_front() else { return };
+            fan.running += 1;
+            let map = fan.map;
+            let (name, scope) = (step.record.state.clone(), step.record.scope);
+            let key = ScopeKey::Child { parent: id, index };
+            if map {
+                self.event(EventKind::MapIterationStarted, Some(id), scope, json!({"name": name, "index": index}));
+            }
+            self.ready.push_back(Work::StartScope { scope: key });
+        }
+    }
+
+    /// A child scope ended (its record says how).
+    pub(crate) fn child_finished(&mut self, parent: StepId, index: u32) {
+        let Some(step) = self.steps.get(&parent) else { return };
+        if !matches!(step.record.status, StepStatus::FannedOut { .. }) || step.fan.is_none() {
+            return;
+        }
+        let (name, scope_key) = (step.record.state.clone(), step.record.scope);
+        let child_status = self.scopes[&ScopeKey::Child { parent, index }].record.status.clone();
+        let fan = self.steps.get_mut(&parent).and_then(|s| s.fan.as_mut()).expect("fan-out");
+        fan.running = fan.running.saturating_sub(1);
+        fan.finished += 1;
+        let map = fan.map;
+        match child_status {
+            ScopeStatus::Failed { error, cause } => {
+                fan.failures += 1;
+                let (failures, total, tolerance) = (fan.failures, fan.total, fan.tolerance);
+                if map {
+                    self.event(EventKind::MapIterationFailed, Some(parent), scope_key, json!({"name": name, "index": index, "error": error, "cause": cause}));
+                }
+                let forgiven = map && tolerance.is_some_and(|t| !t.exceeded(failures, total));
+                if !forgiven {
+                    self.abandon_children(parent);
+                    let (error, cause) = match tolerance {
+                        Some(_) if map => (
+                            "States.ExceedToleratedFailureThreshold".to_string(),
+                            "The specified tolerated failure threshold was exceeded".to_string(),
+                        ),
+                        _ => (error, cause),
+                    };
+                    let kind = if map { EventKind::MapStateFailed } else { EventKind::ParallelStateFailed };
+                    self.event(kind, Some(parent), scope_key, json!({"name": name, "error": error, "cause": cause}));
+                    self.fail_step(parent, error, cause);
+                    return;
+                }
+            }
+            _ => {
+                if map {
+                    self.event(EventKind::MapIterationSucceeded, Some(parent), scope_key, json!({"name": name, "index": index}));
+                }
+            }
+        }
+        self.fill(parent);
+        let fan = self.steps[&parent].fan.as_ref().expect("fan-out");
+        if fan.finished >= fan.total {
+            self.settle(parent);
+        }
+    }
+
+    /// Every child is done: the results, in index order, are the step's result.
+    pub(crate) fn settle(&mut self, id: StepId) {
+        let step = self.step(id);
+        let Some(fan) = step.fan.as_ref() else { return };
+        if !matches!(step.record.status, StepStatus::FannedOut { .. }) || fan.finished < fan.total {
+            return;
+        }
+        let (map, total, scope_key) = (fan.map, fan.total, step.record.scope);
+        let results: Vec<Value> = (0..total)
+            .map(|index| match &self.scopes[&ScopeKey::Child { parent: id, index }].record.status {
+                ScopeStatus::Succeeded { output } => output.clone(),
+                ScopeStatus::Failed { error, cause } => json!({"Error": error, "Cause": cause}),
+                ScopeStatus::Running => Value::Null,
+            })
+            .collect();
+        let (machine, name) = self.state_of(id);
+        let (data, selector, transition) = match &machine.states[&name].kind {
+            StateKind::Parallel(p) => (&p.data, p.result_selector.as_ref(), &p.transition),
+            StateKind::Map(m) => (&m.data, m.result_selector.as_ref(), &m.transition),
+            _ => return,
+        };
+        let kind = if map { EventKind::MapStateSucceeded } else { EventKind::ParallelStateSucceeded };
+        self.event(kind, Some(id), scope_key, json!({"name": name}));
+        let raw = self.step(id).record.input.clone();
+        let context = self.context_of(id);
+        let scope = DataScope { context: &context, variables: None };
+        match dataflow::finish(data, selector, &raw, Value::Array(results), scope) {
+            Ok(output) => self.complete(id, output, next_of(transition), None, None),
+            Err(error) => {
+                let (error, cause) = self.state_error(id, error);
+                self.fail_step(id, error, cause);
+            }
+        }
+    }
+}

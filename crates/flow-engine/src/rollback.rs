@@ -1,0 +1,360 @@
+//! Rollback: the compensation plan of an execution and the core that runs it.
+//!
+//! Every Task step that succeeded (or was in flight when its process died) and whose state
+//! has `Compensate` is undone. Order: the compensation of step B waits for those of every
+//! step A entered after B finished (`A.entered_event > B.finished_event`; a step in flight
+//! counts as finishing last), so steps that ran one after the other are undone in reverse,
+//! and steps that overlapped are undone concurrently. Each compensation is checkpointed,
+//! retried by its own `Retry`, and an error meaning "not found" counts as done. A rollback
+//! interrupted by a crash continues on the next rollback, skipping what already succeeded.
+
+use std::collections::{BTreeMap, HashMap};
+
+use flow_lang::model::{Compensation, Duration as AslDuration, StateKind, StateMachine};
+use flow_lang::Bindings;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+
+use crate::core::catalog::{Catalog, MachineIndex};
+use crate::core::resume::{RebuildError, resolve};
+use crate::core::retry::{self, RetryDecision};
+use crate::core::{Effect, ExecutionContext, Input, Transition};
+use crate::history::{EventKind, HistoryEvent};
+use crate::ids::{ExecutionId, ScopeKey, StepId};
+use crate::records::{Checkpoint, CompensationRecord, CompensationStatus, DurableState, ExecutionStatus, StepStatus};
+use crate::task::{TaskError, TaskRequest};
+
+/// Whether an error says that the thing to undo is already gone.
+pub fn is_not_found(error: &str) -> bool {
+    let last = error.rsplit('.').next().unwrap_or(error);
+    last.ends_with("NotFound") || last.ends_with("NotFoundException") || last.starts_with("NoSuch")
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Phase {
+    Waiting,
+    Running { attempt: u32 },
+    Backoff { attempt: u32, wake_at: OffsetDateTime },
+    Done,
+    Failed,
+}
+
+#[derive(Debug, Clone)]
+struct Item {
+    state: String,
+    compensation: Compensation,
+    /// What the compensation's Parameters are evaluated against.
+    subject: Value,
+    entered: u64,
+    /// `u64::MAX` for a step that was in flight.
+    finished: u64,
+    phase: Phase,
+    retries: Vec<u32>,
+}
+
+/// The rollback of one execution, driven like [`crate::core::Execution`].
+pub struct Rollback {
+    id: ExecutionId,
+    context: ExecutionContext,
+    items: BTreeMap<StepId, Item>,
+    last_event: u64,
+    started: bool,
+    status: ExecutionStatus,
+    now: OffsetDateTime,
+    rng: StdRng,
+    events: Vec<HistoryEvent>,
+    compensations: Vec<CompensationRecord>,
+    status_changed: bool,
+    effects: Vec<Effect>,
+}
+
+impl Rollback {
+    /// The plan for an execution in any status but RolledBack.
+    pub fn plan(
+        id: ExecutionId,
+        context: ExecutionContext,
+        seed: u64,
+        machine: &StateMachine,
+        durable: &DurableState,
+        now: OffsetDateTime,
+    ) -> Result<Rollback, RebuildError> {
+        let catalog = Catalog::new(machine);
+        let steps: HashMap<StepId, &crate::records::StepRecord> = durable.steps.iter().map(|s| (s.id, s)).collect();
+        let mut machines: HashMap<ScopeKey, (MachineIndex, String)> = HashMap::new();
+        machines.insert(ScopeKey::Root, (Catalog::ROOT, String::new()));
+        let done: HashMap<StepId, bool> = durable
+            .compensations
+            .iter()
+            .map(|c| (c.step, matches!(c.status, CompensationStatus::Succeeded { .. })))
+            .collect();
+        let mut items = BTreeMap::new();
+        for step in &durable.steps {
+            let (parameters, result, finished) = match &step.status {
+                StepStatus::Succeeded { parameters: Some(parameters), result, .. } => {
+                    (parameters.clone(), result.clone().unwrap_or(Value::Null), step.finished_event.unwrap_or(u64::MAX))
+                }
+                StepStatus::Running { parameters, .. } => (parameters.clone(), Value::Null, u64::MAX),
+                _ => continue,
+            };
+            let (machine_index, _) = resolve(step.scope, &steps, &catalog, &mut machines)?;
+            let machine = catalog.machine(machine_index);
+            let Some(StateKind::Task(task)) = machine.states.get(&step.state).map(|s| &s.kind) else { continue };
+            let Some(compensation) = &task.compensate else { continue };
+            let phase = if done.get(&step.id).copied().unwrap_or(false) { Phase::Done } else { Phase::Waiting };
+            items.insert(
+                step.id,
+                Item {
+                    state: step.state.clone(),
+                    compensation: compensation.clone(),
+                    subject: json!({"Input": step.input, "Parameters": parameters, "Result": result}),
+                    entered: step.entered_event,
+                    finished,
+                    phase,
+                    retries: vec![0; compensation.retry.len()],
+                },
+            );
+        }
+        Ok(Rollback {
+            id,
+            context,
+            items,
+            last_event: durable.last_event_id,
+            started: false,
+            status: ExecutionStatus::RollingBack,
+            now,
+            rng: StdRng::seed_from_u64(seed),
+            events: Vec::new(),
+            compensations: Vec::new(),
+            status_changed: false,
+            effects: Vec::new(),
+        })
+    }
+
+    /// The steps that will be (or were) compensated, in the order they were entered.
+    pub fn steps(&self) -> Vec<StepId> {
+        self.items.keys().copied().collect()
+    }
+
+    pub fn status(&self) -> &ExecutionStatus {
+        &self.status
+    }
+
+    pub fn is_finished(&self) -> bool {
+        !matches!(self.status, ExecutionStatus::RollingBack)
+    }
+
+    pub fn apply(&mut self, input: Input, now: OffsetDateTime) -> Transition {
+        self.now = now;
+        if !self.started {
+            self.started = true;
+            let planned: Vec<u64> = self.items.keys().map(|s| s.0).collect();
+            self.event(EventKind::RollbackStarted, None, json!({"steps": planned}));
+            self.status_changed = true;
+        }
+        match input {
+            Input::Continue => {}
+            Input::TaskCompleted { step, attempt, result } => self.completed(step, attempt, result),
+            Input::TimerFired { step } => self.timer_fired(step),
+        }
+        if !self.is_finished() {
+            self.schedule_ready();
+            self.finish_if_done();
+        }
+        Transition {
+            checkpoint: Checkpoint {
+                events: std::mem::take(&mut self.events),
+                steps: Vec::new(),
+                scopes: Vec::new(),
+                compensations: std::mem::take(&mut self.compensations),
+                status: std::mem::take(&mut self.status_changed).then(|| self.status.clone()),
+                stopped_at: self.is_finished().then_some(self.now),
+                redrive_count: None,
+            },
+            effects: std::mem::take(&mut self.effects),
+        }
+    }
+
+    fn event(&mut self, kind: EventKind, step: Option<StepId>, details: Value) {
+        self.last_event += 1;
+        self.events.push(HistoryEvent {
+            id: self.last_event,
+            previous_event_id: self.last_event - 1,
+            timestamp: self.now,
+            kind,
+            step,
+            scope: ScopeKey::Root,
+            details,
+        });
+    }
+
+    /// Whether every compensation that must precede `id`'s is done.
+    fn ready(&self, id: StepId) -> bool {
+        let item = &self.items[&id];
+        self.items
+            .iter()
+            .filter(|(other, a)| **other != id && a.entered > item.finished)
+            .all(|(_, a)| a.phase == Phase::Done)
+    }
+
+    fn schedule_ready(&mut self) {
+        let ready: Vec<StepId> = self
+            .items
+            .iter()
+            .filter(|(_, item)| item.phase == Phase::Waiting)
+            .map(|(id, _)| *id)
+            .filter(|id| self.ready(*id))
+            .collect();
+        for id in ready {
+            self.invoke(id, 1, false);
+        }
+    }
+
+    fn invoke(&mut self, id: StepId, attempt: u32, recovering: bool) {
+        let item = self.items[&id].clone();
+        let context = self.context.for_state(&item.state, self.now, item.retries.iter().sum());
+        let parameters = match &item.compensation.parameters {
+            Some(template) => template.evaluate(&Bindings::new(&item.subject, &context)),
+            None => Ok(item.subject.clone()),
+        };
+        let parameters = match parameters {
+            Ok(parameters) => parameters,
+            Err(error) => {
+                self.failed(id, error.error, error.cause);
+                return;
+            }
+        };
+        let timeout = match item.compensation.timeout {
+            Some(AslDuration::Seconds(seconds)) => Some(seconds),
+            _ => None,
+        };
+        self.items.get_mut(&id).expect("planned").phase = Phase::Running { attempt };
+        self.compensations.push(CompensationRecord {
+            step: id,
+            status: CompensationStatus::Running { attempt, parameters: parameters.clone() },
+        });
+        self.event(
+            EventKind::CompensationScheduled,
+            Some(id),
+            json!({
+                "name": item.state,
+                "resource": item.compensation.resource,
+                "parameters": parameters.to_string(),
+                "attempt": attempt,
+                "step": id.0,
+            }),
+        );
+        let request = TaskRequest {
+            resource: item.compensation.resource.clone(),
+            parameters,
+            execution: self.id.clone(),
+            step: id,
+            state: item.state.clone(),
+            attempt,
+            idempotency_token: format!("{}-{}-compensate", self.id, id),
+            recovering,
+            timeout_seconds: timeout,
+        };
+        let deadline = timeout.map(|s| self.now + time::Duration::seconds(s as i64));
+        self.effects.push(Effect::Invoke { request, deadline });
+    }
+
+    fn completed(&mut self, id: StepId, attempt: u32, result: Result<Value, TaskError>) {
+        let Some(item) = self.items.get(&id) else { return };
+        if item.phase != (Phase::Running { attempt }) {
+            return;
+        }
+        let result = match result {
+            Ok(value) => Ok(value),
+            Err(error) if is_not_found(&error.error) => Ok(json!({"Error": error.error, "Cause": error.cause})),
+            Err(error) => Err(error),
+        };
+        match result {
+            Ok(value) => {
+                self.items.get_mut(&id).expect("planned").phase = Phase::Done;
+                let name = self.items[&id].state.clone();
+                self.compensations.push(CompensationRecord { step: id, status: CompensationStatus::Succeeded { result: value.clone() } });
+                self.event(EventKind::CompensationSucceeded, Some(id), json!({"name": name, "output": value, "step": id.0}));
+            }
+            Err(error) => {
+                let item = self.items.get_mut(&id).expect("planned");
+                match retry::decide(&item.compensation.retry, &item.retries, &error.error, &mut self.rng) {
+                    RetryDecision::After { rule, delay } => {
+                        item.retries[rule] += 1;
+                        let wake_at = self.now + delay;
+                        item.phase = Phase::Backoff { attempt: attempt + 1, wake_at };
+                        let name = item.state.clone();
+                        self.event(
+                            EventKind::CompensationFailed,
+                            Some(id),
+                            json!({"name": name, "error": error.error, "cause": error.cause, "attempt": attempt, "retrying": true, "step": id.0}),
+                        );
+                        self.effects.push(Effect::StartTimer { step: id, wake_at });
+                    }
+                    RetryDecision::GiveUp => self.failed(id, error.error, error.cause),
+                }
+            }
+        }
+    }
+
+    fn failed(&mut self, id: StepId, error: String, cause: String) {
+        let item = self.items.get_mut(&id).expect("planned");
+        item.phase = Phase::Failed;
+        let name = item.state.clone();
+        self.compensations.push(CompensationRecord {
+            step: id,
+            status: CompensationStatus::Failed { error: error.clone(), cause: cause.clone() },
+        });
+        self.event(
+            EventKind::CompensationFailed,
+            Some(id),
+            json!({"name": name, "error": error, "cause": cause, "retrying": false, "step": id.0}),
+        );
+    }
+
+    fn timer_fired(&mut self, id: StepId) {
+        let Some(item) = self.items.get(&id) else { return };
+        if let Phase::Backoff { attempt, wake_at } = item.phase {
+            if wake_at <= self.now {
+                self.invoke(id, attempt, false);
+            } else {
+                self.effects.push(Effect::StartTimer { step: id, wake_at });
+            }
+        }
+    }
+
+    fn finish_if_done(&mut self) {
+        let busy = self.items.values().any(|i| matches!(i.phase, Phase::Running { .. } | Phase::Backoff { .. }));
+        if busy {
+            return;
+        }
+        let failed: Vec<StepId> = self.items.iter().filter(|(_, i)| i.phase == Phase::Failed).map(|(id, _)| *id).collect();
+        let blocked: Vec<u64> = self.items.iter().filter(|(_, i)| i.phase == Phase::Waiting).map(|(id, _)| id.0).collect();
+        if failed.is_empty() && blocked.is_empty() {
+            self.event(EventKind::RollbackSucceeded, None, json!({}));
+            self.status = ExecutionStatus::RolledBack;
+        } else {
+            let ids: Vec<u64> = failed.iter().map(|s| s.0).collect();
+            self.event(EventKind::RollbackFailed, None, json!({"failedSteps": ids, "blockedSteps": blocked}));
+            self.status = ExecutionStatus::RollbackFailed { failed_steps: failed };
+        }
+        self.status_changed = true;
+    }
+
+    /// Marks compensations found Running in the durable state (a crashed rollback) so they
+    /// are sent again with `recovering`. Call before the first apply.
+    pub fn recover_running(&mut self, durable: &DurableState) {
+        let running: Vec<StepId> = durable
+            .compensations
+            .iter()
+            .filter(|c| matches!(c.status, CompensationStatus::Running { .. }))
+            .map(|c| c.step)
+            .collect();
+        for id in running {
+            if let Some(item) = self.items.get_mut(&id) {
+                item.phase = Phase::Waiting;
+            }
+        }
+    }
+}
