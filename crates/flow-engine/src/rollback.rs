@@ -213,7 +213,7 @@ impl Rollback {
 
     fn invoke(&mut self, id: StepId, attempt: u32, recovering: bool) {
         let item = self.items[&id].clone();
-        let context = self.context.for_state(&item.state, self.now, item.retries.iter().sum());
+        let context = self.context.for_state(&item.state, self.now, Some(item.retries.iter().sum()));
         let parameters = match &item.compensation.parameters {
             Some(template) => template.evaluate(&Bindings::new(&item.subject, &context)),
             None => Ok(item.subject.clone()),

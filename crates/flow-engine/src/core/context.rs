@@ -54,9 +54,10 @@ impl ExecutionContext {
         }
     }
 
-    /// `$$` while a state runs.
-    pub fn for_state(&self, state: &str, entered: OffsetDateTime, retry_count: u32) -> Value {
-        json!({
+    /// `$$` while a state runs. `State.RetryCount` exists only for the types that retry
+    /// (Task, Parallel, Map), as on AWS.
+    pub fn for_state(&self, state: &str, entered: OffsetDateTime, retry_count: Option<u32>) -> Value {
+        let mut context = json!({
             "Execution": {
                 "Id": self.execution_arn,
                 "Input": self.input,
@@ -68,18 +69,21 @@ impl ExecutionContext {
             "State": {
                 "EnteredTime": timestamp(entered),
                 "Name": state,
-                "RetryCount": retry_count,
             },
             "StateMachine": {
                 "Id": self.machine_arn,
                 "Name": self.machine_name,
             },
-        })
+        });
+        if let Some(count) = retry_count {
+            context["State"]["RetryCount"] = json!(count);
+        }
+        context
     }
 
     /// `$$` while a Map's `ItemSelector` is evaluated for one item.
     pub fn for_map_item(&self, state: &str, entered: OffsetDateTime, index: usize, value: &Value) -> Value {
-        let mut context = self.for_state(state, entered, 0);
+        let mut context = self.for_state(state, entered, None);
         context["Map"] = json!({"Item": {"Index": index, "Value": value}});
         context
     }

@@ -403,7 +403,13 @@ impl Execution {
     pub(crate) fn context_of(&self, id: StepId) -> Value {
         let step = self.step(id);
         let retries: u32 = step.retries.iter().sum();
-        self.context.for_state(&step.record.state, step.entered_at, retries)
+        let retrying = self
+            .catalog
+            .machine(step.machine)
+            .states
+            .get(&step.record.state)
+            .is_some_and(|s| matches!(s.kind, StateKind::Task(_) | StateKind::Parallel(_) | StateKind::Map(_)));
+        self.context.for_state(&step.record.state, step.entered_at, retrying.then_some(retries))
     }
 
     /// A language error raised while running a state, with the state named as AWS does.
