@@ -309,7 +309,11 @@ impl Arguments {
             Value::Number(number) => match number.as_i64() {
                 Some(integer) => Ok(integer),
                 None => match number.as_f64() {
-                    Some(x) if x.is_finite() && x.abs() < 9.0e18 => Ok((x + 0.5).floor() as i64),
+                    Some(x) if x.is_finite() && x.abs() < 9.0e18 => {
+                        // floor(x + 0.5) without the rounding error of the addition.
+                        let floor = x.floor();
+                        Ok(if x - floor >= 0.5 { floor as i64 + 1 } else { floor as i64 })
+                    }
                     _ => Err(self.invalid(format!("argument {} is out of range: {}", index + 1, text::to_json(value)))),
                 },
             },
