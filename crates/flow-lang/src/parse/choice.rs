@@ -35,11 +35,9 @@ pub fn choice_state(parser: &mut Parser, state: Object) -> ChoiceState {
 }
 
 /// Every field a rule may have, for the "did you mean" hint.
-fn rule_fields(top: bool) -> Vec<String> {
-    let mut fields: Vec<String> = ["Variable", "And", "Or", "Not", "Comment"].iter().map(|f| f.to_string()).collect();
-    if top {
-        fields.extend(["Next".to_string(), "Assign".to_string()]);
-    }
+fn rule_fields() -> Vec<String> {
+    let mut fields: Vec<String> =
+        ["Variable", "And", "Or", "Not", "Comment", "Next", "Assign"].iter().map(|f| f.to_string()).collect();
     for operator in Operator::ALL {
         fields.push(operator.name().to_string());
         if operator.has_path_form() {
@@ -58,7 +56,8 @@ fn top_rule(parser: &mut Parser, value: &Value, pointer: &str) -> Option<ChoiceR
 }
 
 fn condition(parser: &mut Parser, rule: Object, top: bool) -> Option<Condition> {
-    let fields = rule_fields(top);
+    // Nested rules list Next and Assign too, so that they get the precise message below.
+    let fields = rule_fields();
     let names: Vec<&str> = fields.iter().map(String::as_str).collect();
     parser.check_fields(rule, &names, None);
     if !top {

@@ -70,14 +70,15 @@ pub fn transition(parser: &mut Parser, state: Object) -> Transition {
     let next = parser.string(state, "Next");
     let end = parser.boolean(state, "End");
     match (next, end) {
-        (Some(_), Some(true)) => {
+        (Some(next), Some(true)) => {
             parser.report(state.pointer_of("End"), "a state cannot have both \"Next\" and \"End\": true");
-            Transition::End
+            // Following Next keeps its target from being reported unreachable as well.
+            Transition::Next(next.to_string())
         }
         (Some(next), _) => Transition::Next(next.to_string()),
         (None, Some(true)) => Transition::End,
         (None, _) => {
-            if !state.has("Next") {
+            if !state.has("Next") && !state.has("End") || end == Some(false) {
                 parser.report(state.pointer, "a state must have either \"Next\" or \"End\": true");
             }
             Transition::End
