@@ -60,7 +60,7 @@ fn process_is_gone(holder: &LeaseHolder) -> bool {
     }
 }
 
-/// Whether the recorded holder of a lease no longer counts: silent for longer than the TTL,
+/// Whether the recorded holder of a lease no longer counts: silent for the TTL or longer,
 /// or (on this host) its process is gone.
 pub(crate) fn holder_is_gone(
     holder: &LeaseHolder,
@@ -70,5 +70,5 @@ pub(crate) fn holder_is_gone(
 ) -> bool {
     let silence = now - heartbeat_at;
     let ttl = time::Duration::seconds(i64::try_from(ttl_seconds).unwrap_or(i64::MAX));
-    silence > ttl || (holder.host == host_name() && process_is_gone(holder))
+    silence >= ttl || (holder.host == host_name() && process_is_gone(holder))
 }

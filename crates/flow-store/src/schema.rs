@@ -29,6 +29,7 @@ const DIRECTORY_MODE: u32 = 0o700;
 
 pub(crate) fn open(path: &Path, busy_timeout: Duration) -> Result<Connection, StoreError> {
     create_file(path)?;
+    check_header(path)?;
     let sql_error = |error: rusqlite::Error| backend(describe_sql(path, &error), error);
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let mut connection = Connection::open_with_flags(path, flags).map_err(sql_error)?;
@@ -64,6 +65,32 @@ fn create_file(path: &Path) -> Result<(), StoreError> {
         .map_err(|error| backend(describe_io(path, !exists, &error), error))?;
     Ok(())
 }
+
+/// The first bytes of every SQLite database file.
+const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+/// Refuses a non-empty file that does not start as a SQLite database. SQLite itself would take
+/// a file shorter than its header for an empty database and overwrite it.
+fn check_header(path: &Path) -> Result<(), StoreError> {
+    let mut header = Vec::with_capacity(SQLITE_HEADER.len());
+    let read = std::fs::File::open(path).and_then(|file| {
+        use std::io::Read;
+        file.take(SQLITE_HEADER.len() as u64).read_to_end(&mut header)
+    });
+    match read {
+        Err(error) => Err(backend(describe_io(path, false, &error), error)),
+        Ok(0) => Ok(()),
+        Ok(_) if header == SQLITE_HEADER => Ok(()),
+        Ok(_) => Err(StoreError::Backend {
+            message: format!("the state database {} is not a flow database", path.display()),
+            source: Some(Box::new(NotSqlite)),
+        }),
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("file is not a database (it does not start with the SQLite header)")]
+struct NotSqlite;
 
 fn configure(connection: &Connection) -> rusqlite::Result<()> {
     let mode: String = connection.pragma_query_value(None, "journal_mode", |row| row.get(0))?;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use flow_engine::store::Result;
 use flow_engine::{
-    Checkpoint, CompensationRecord, DurableState, EventKind, ExecutionId, ExecutionRecord,
+    Checkpoint, CompensationRecord, DurableState, ExecutionId, ExecutionRecord,
     ExecutionSummary, HistoryEvent, LeaseGrant, LeaseHolder, NewExecution, ScopeRecord, StepId,
     StepRecord, Store, StoreError,
 };
@@ -295,11 +295,10 @@ fn write_checkpoint(
         None => {}
     }
 
-    let redrives = checkpoint.events.iter().filter(|event| event.kind == EventKind::ExecutionRedriven).count();
-    if redrives > 0 {
+    if let Some(redrive_count) = checkpoint.redrive_count {
         transaction
-            .prepare_cached("UPDATE executions SET redrive_count = redrive_count + ?2 WHERE id = ?1")?
-            .execute(params![id, redrives])?;
+            .prepare_cached("UPDATE executions SET redrive_count = ?2 WHERE id = ?1")?
+            .execute(params![id, redrive_count])?;
     }
 
     transaction.commit()?;
@@ -502,8 +501,9 @@ impl Store for SqliteStore {
                             .prepare_cached("UPDATE leases SET heartbeat_at = ?2 WHERE execution_id = ?1")?
                             .execute(params![execution.0, timestamp(now)?])?;
                     }
-                    // Nobody holds it (released by an operator): renewing takes it back.
-                    None => write_lease(&transaction, execution, holder, now)?,
+                    // Released already (a heartbeat racing the release): nothing to renew, and
+                    // re-creating it would leave a lease behind the process.
+                    None => {}
                 }
                 transaction.commit()?;
                 Ok(())

@@ -169,11 +169,19 @@ fn stop_time_is_kept_when_stopped_and_cleared_when_driven_again() {
     let redrive = Checkpoint {
         events: vec![event(1, EventKind::ExecutionRedriven, None, ScopeKey::Root)],
         status: Some(ExecutionStatus::Running),
+        redrive_count: Some(1),
         ..Checkpoint::default()
     };
     fixture.store.commit(&id("e1"), &redrive).unwrap();
     let record = fixture.store.find_execution("e1").unwrap();
     assert_eq!(record.stopped_at, None);
+    assert_eq!(record.redrive_count, 1);
+
+    // Stopped again with a stop time; the redrive count stays unless given.
+    let stop = Checkpoint { status: Some(ExecutionStatus::RolledBack), stopped_at: Some(at(90)), ..Checkpoint::default() };
+    fixture.store.commit(&id("e1"), &stop).unwrap();
+    let record = fixture.store.find_execution("e1").unwrap();
+    assert_eq!(record.stopped_at, Some(at(90)));
     assert_eq!(record.redrive_count, 1);
 }
 
