@@ -31,7 +31,8 @@ pub(crate) fn json_opt(value: Option<&Value>) -> Option<String> {
 
 pub(crate) fn read_json(row: &Row<'_>, column: &str) -> rusqlite::Result<Value> {
     let text: String = row.get(column)?;
-    serde_json::from_str(&text).map_err(|error| unreadable(column, format!("invalid JSON ({error})")))
+    serde_json::from_str(&text)
+        .map_err(|error| unreadable(column, format!("invalid JSON ({error})")))
 }
 
 pub(crate) fn read_json_opt(row: &Row<'_>, column: &str) -> rusqlite::Result<Option<Value>> {
@@ -69,17 +70,24 @@ pub(crate) fn read_time(row: &Row<'_>, column: &str) -> rusqlite::Result<OffsetD
     to_time(row.get(column)?, column)
 }
 
-pub(crate) fn read_time_opt(row: &Row<'_>, column: &str) -> rusqlite::Result<Option<OffsetDateTime>> {
-    row.get::<_, Option<i64>>(column)?.map(|nanos| to_time(nanos, column)).transpose()
+pub(crate) fn read_time_opt(
+    row: &Row<'_>,
+    column: &str,
+) -> rusqlite::Result<Option<OffsetDateTime>> {
+    row.get::<_, Option<i64>>(column)?
+        .map(|nanos| to_time(nanos, column))
+        .transpose()
 }
 
 /// A scope as (scope_parent, scope_index): (0, 0) is the root; step ids start at 1.
 pub(crate) fn scope_columns(scope: ScopeKey) -> rusqlite::Result<(u64, u32)> {
     match scope {
         ScopeKey::Root => Ok((0, 0)),
-        ScopeKey::Child { parent: StepId(0), .. } => Err(rusqlite::Error::ToSqlConversionFailure(
-            Box::new(UnstorableValue("a scope's parent step cannot be step 0".into())),
-        )),
+        ScopeKey::Child {
+            parent: StepId(0), ..
+        } => Err(rusqlite::Error::ToSqlConversionFailure(Box::new(
+            UnstorableValue("a scope's parent step cannot be step 0".into()),
+        ))),
         ScopeKey::Child { parent, index } => Ok((parent.0, index)),
     }
 }
@@ -89,14 +97,21 @@ pub(crate) fn read_scope(row: &Row<'_>) -> rusqlite::Result<ScopeKey> {
     let index: u32 = row.get("scope_index")?;
     match (parent, index) {
         (0, 0) => Ok(ScopeKey::Root),
-        (0, _) => Err(unreadable("scope_index", format!("{index} in the root scope"))),
-        (parent, index) => Ok(ScopeKey::Child { parent: StepId(parent), index }),
+        (0, _) => Err(unreadable(
+            "scope_index",
+            format!("{index} in the root scope"),
+        )),
+        (parent, index) => Ok(ScopeKey::Child {
+            parent: StepId(parent),
+            index,
+        }),
     }
 }
 
 pub(crate) fn read_event_kind(row: &Row<'_>) -> rusqlite::Result<EventKind> {
     let name: String = row.get("kind")?;
-    EventKind::parse(&name).ok_or_else(|| unreadable("kind", format!("unknown event kind '{name}'")))
+    EventKind::parse(&name)
+        .ok_or_else(|| unreadable("kind", format!("unknown event kind '{name}'")))
 }
 
 /// The columns of an execution's status.
@@ -111,7 +126,10 @@ pub(crate) struct ExecutionStatusColumns {
 
 pub(crate) fn execution_status_columns(status: &ExecutionStatus) -> ExecutionStatusColumns {
     match status {
-        ExecutionStatus::Running => ExecutionStatusColumns { status: "running", ..Default::default() },
+        ExecutionStatus::Running => ExecutionStatusColumns {
+            status: "running",
+            ..Default::default()
+        },
         ExecutionStatus::Succeeded { output } => ExecutionStatusColumns {
             status: "succeeded",
             output: Some(json(output)),
@@ -123,10 +141,14 @@ pub(crate) fn execution_status_columns(status: &ExecutionStatus) -> ExecutionSta
             cause: Some(cause.clone()),
             ..Default::default()
         },
-        ExecutionStatus::RollingBack => {
-            ExecutionStatusColumns { status: "rolling_back", ..Default::default() }
-        }
-        ExecutionStatus::RolledBack => ExecutionStatusColumns { status: "rolled_back", ..Default::default() },
+        ExecutionStatus::RollingBack => ExecutionStatusColumns {
+            status: "rolling_back",
+            ..Default::default()
+        },
+        ExecutionStatus::RolledBack => ExecutionStatusColumns {
+            status: "rolled_back",
+            ..Default::default()
+        },
         ExecutionStatus::RollbackFailed { failed_steps } => {
             let ids: Vec<u64> = failed_steps.iter().map(|step| step.0).collect();
             ExecutionStatusColumns {
@@ -140,7 +162,10 @@ pub(crate) fn execution_status_columns(status: &ExecutionStatus) -> ExecutionSta
 
 /// Whether an execution in this status is being driven (so it has no stop time).
 pub(crate) fn is_active(status: &ExecutionStatus) -> bool {
-    matches!(status, ExecutionStatus::Running | ExecutionStatus::RollingBack)
+    matches!(
+        status,
+        ExecutionStatus::Running | ExecutionStatus::RollingBack
+    )
 }
 
 pub(crate) fn read_execution_status(row: &Row<'_>) -> rusqlite::Result<ExecutionStatus> {
@@ -165,7 +190,12 @@ pub(crate) fn read_execution_status(row: &Row<'_>) -> rusqlite::Result<Execution
                 .collect();
             ExecutionStatus::RollbackFailed { failed_steps }
         }
-        other => return Err(unreadable("status", format!("unknown execution status '{other}'"))),
+        other => {
+            return Err(unreadable(
+                "status",
+                format!("unknown execution status '{other}'"),
+            ));
+        }
     })
 }
 
@@ -186,13 +216,20 @@ pub(crate) struct StepStatusColumns {
 
 pub(crate) fn step_status_columns(status: &StepStatus) -> rusqlite::Result<StepStatusColumns> {
     Ok(match status {
-        StepStatus::Running { attempt, parameters } => StepStatusColumns {
+        StepStatus::Running {
+            attempt,
+            parameters,
+        } => StepStatusColumns {
             status: "running",
             attempt: Some(*attempt),
             parameters: Some(json(parameters)),
             ..Default::default()
         },
-        StepStatus::Backoff { attempt, parameters, wake_at } => StepStatusColumns {
+        StepStatus::Backoff {
+            attempt,
+            parameters,
+            wake_at,
+        } => StepStatusColumns {
             status: "backoff",
             attempt: Some(*attempt),
             parameters: Some(json(parameters)),
@@ -209,7 +246,11 @@ pub(crate) fn step_status_columns(status: &StepStatus) -> rusqlite::Result<StepS
             children: Some(*children),
             ..Default::default()
         },
-        StepStatus::Succeeded { output, parameters, result } => StepStatusColumns {
+        StepStatus::Succeeded {
+            output,
+            parameters,
+            result,
+        } => StepStatusColumns {
             status: "succeeded",
             output: Some(json(output)),
             parameters: json_opt(parameters.as_ref()),
@@ -245,8 +286,12 @@ pub(crate) fn read_step_status(row: &Row<'_>) -> rusqlite::Result<StepStatus> {
             parameters: required(read_json_opt(row, "parameters")?, "parameters", s)?,
             wake_at: required(read_time_opt(row, "wake_at")?, "wake_at", s)?,
         },
-        "waiting" => StepStatus::Waiting { wake_at: required(read_time_opt(row, "wake_at")?, "wake_at", s)? },
-        "fanned_out" => StepStatus::FannedOut { children: required(row.get("children")?, "children", s)? },
+        "waiting" => StepStatus::Waiting {
+            wake_at: required(read_time_opt(row, "wake_at")?, "wake_at", s)?,
+        },
+        "fanned_out" => StepStatus::FannedOut {
+            children: required(row.get("children")?, "children", s)?,
+        },
         "succeeded" => StepStatus::Succeeded {
             output: required(read_json_opt(row, "output")?, "output", s)?,
             parameters: read_json_opt(row, "parameters")?,
@@ -261,7 +306,12 @@ pub(crate) fn read_step_status(row: &Row<'_>) -> rusqlite::Result<StepStatus> {
             error: required(row.get("error")?, "error", s)?,
             cause: required(row.get("cause")?, "cause", s)?,
         },
-        other => return Err(unreadable("status", format!("unknown step status '{other}'"))),
+        other => {
+            return Err(unreadable(
+                "status",
+                format!("unknown step status '{other}'"),
+            ));
+        }
     })
 }
 
@@ -276,7 +326,10 @@ pub(crate) struct ScopeStatusColumns {
 
 pub(crate) fn scope_status_columns(status: &ScopeStatus) -> ScopeStatusColumns {
     match status {
-        ScopeStatus::Running => ScopeStatusColumns { status: "running", ..Default::default() },
+        ScopeStatus::Running => ScopeStatusColumns {
+            status: "running",
+            ..Default::default()
+        },
         ScopeStatus::Succeeded { output } => ScopeStatusColumns {
             status: "succeeded",
             output: Some(json(output)),
@@ -296,12 +349,19 @@ pub(crate) fn read_scope_status(row: &Row<'_>) -> rusqlite::Result<ScopeStatus> 
     let s = status.as_str();
     Ok(match s {
         "running" => ScopeStatus::Running,
-        "succeeded" => ScopeStatus::Succeeded { output: required(read_json_opt(row, "output")?, "output", s)? },
+        "succeeded" => ScopeStatus::Succeeded {
+            output: required(read_json_opt(row, "output")?, "output", s)?,
+        },
         "failed" => ScopeStatus::Failed {
             error: required(row.get("error")?, "error", s)?,
             cause: required(row.get("cause")?, "cause", s)?,
         },
-        other => return Err(unreadable("status", format!("unknown scope status '{other}'"))),
+        other => {
+            return Err(unreadable(
+                "status",
+                format!("unknown scope status '{other}'"),
+            ));
+        }
     })
 }
 
@@ -316,9 +376,14 @@ pub(crate) struct CompensationStatusColumns {
     pub cause: Option<String>,
 }
 
-pub(crate) fn compensation_status_columns(status: &CompensationStatus) -> CompensationStatusColumns {
+pub(crate) fn compensation_status_columns(
+    status: &CompensationStatus,
+) -> CompensationStatusColumns {
     match status {
-        CompensationStatus::Running { attempt, parameters } => CompensationStatusColumns {
+        CompensationStatus::Running {
+            attempt,
+            parameters,
+        } => CompensationStatusColumns {
             status: "running",
             attempt: Some(*attempt),
             parameters: Some(json(parameters)),
@@ -346,13 +411,18 @@ pub(crate) fn read_compensation_status(row: &Row<'_>) -> rusqlite::Result<Compen
             attempt: required(row.get("attempt")?, "attempt", s)?,
             parameters: required(read_json_opt(row, "parameters")?, "parameters", s)?,
         },
-        "succeeded" => {
-            CompensationStatus::Succeeded { result: required(read_json_opt(row, "result")?, "result", s)? }
-        }
+        "succeeded" => CompensationStatus::Succeeded {
+            result: required(read_json_opt(row, "result")?, "result", s)?,
+        },
         "failed" => CompensationStatus::Failed {
             error: required(row.get("error")?, "error", s)?,
             cause: required(row.get("cause")?, "cause", s)?,
         },
-        other => return Err(unreadable("status", format!("unknown compensation status '{other}'"))),
+        other => {
+            return Err(unreadable(
+                "status",
+                format!("unknown compensation status '{other}'"),
+            ));
+        }
     })
 }

@@ -38,8 +38,14 @@ pub(crate) struct UnreadableRecord(pub String);
 #[error("{0}")]
 pub(crate) struct UnstorableValue(pub String);
 
-pub(crate) fn backend(message: String, source: impl std::error::Error + Send + Sync + 'static) -> StoreError {
-    StoreError::Backend { message, source: Some(Box::new(source)) }
+pub(crate) fn backend(
+    message: String,
+    source: impl std::error::Error + Send + Sync + 'static,
+) -> StoreError {
+    StoreError::Backend {
+        message,
+        source: Some(Box::new(source)),
+    }
 }
 
 /// Gives a fault its context: `action` says what was attempted ("commit a checkpoint of
@@ -59,7 +65,9 @@ pub(crate) fn in_context(path: &Path, action: &str, fault: Fault) -> StoreError 
 pub(crate) fn describe_sql(path: &Path, error: &rusqlite::Error) -> String {
     let path_text = path.display();
     match error.sqlite_error_code() {
-        Some(ErrorCode::NotADatabase) => format!("the state database {path_text} is not a flow database"),
+        Some(ErrorCode::NotADatabase) => {
+            format!("the state database {path_text} is not a flow database")
+        }
         Some(ErrorCode::DatabaseCorrupt) => format!("the state database {path_text} is damaged"),
         Some(ErrorCode::DiskFull) => format!("disk full while writing {path_text}"),
         Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
@@ -76,7 +84,9 @@ pub(crate) fn describe_sql(path: &Path, error: &rusqlite::Error) -> String {
             rusqlite::Error::FromSqlConversionFailure(..)
             | rusqlite::Error::InvalidColumnType(..)
             | rusqlite::Error::IntegralValueOutOfRange(..) => {
-                format!("the state database {path_text} holds a record this version of flow cannot read")
+                format!(
+                    "the state database {path_text} holds a record this version of flow cannot read"
+                )
             }
             rusqlite::Error::ToSqlConversionFailure(..) => {
                 format!("a value cannot be stored in the state database {path_text}")
@@ -110,9 +120,14 @@ pub(crate) fn describe_io(path: &Path, creating: bool, error: &io::Error) -> Str
         }
         io::ErrorKind::StorageFull => format!("disk full while writing {}", path.display()),
         io::ErrorKind::NotADirectory => {
-            format!("the state directory {} is not a directory", directory.display())
+            format!(
+                "the state directory {} is not a directory",
+                directory.display()
+            )
         }
-        io::ErrorKind::IsADirectory => format!("the state database {} is a directory", path.display()),
+        io::ErrorKind::IsADirectory => {
+            format!("the state database {} is a directory", path.display())
+        }
         _ => format!("cannot open the state database {}", path.display()),
     }
 }
@@ -128,7 +143,11 @@ pub(crate) fn parent_directory(path: &Path) -> &Path {
 /// read-only mount. Only used to explain a failure.
 fn directory_is_writable(directory: &Path) -> bool {
     let probe = directory.join(format!(".flow-write-probe-{}", std::process::id()));
-    match std::fs::OpenOptions::new().write(true).create_new(true).open(&probe) {
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+    {
         Ok(_) => {
             let _ = std::fs::remove_file(&probe);
             true

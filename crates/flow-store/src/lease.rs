@@ -23,7 +23,11 @@ pub fn host_name() -> &'static str {
             .ok()
             .map(|name| name.trim().to_owned())
             .filter(|name| !name.is_empty())
-            .or_else(|| std::env::var("HOSTNAME").ok().filter(|name| !name.is_empty()))
+            .or_else(|| {
+                std::env::var("HOSTNAME")
+                    .ok()
+                    .filter(|name| !name.is_empty())
+            })
             .unwrap_or_else(|| "localhost".to_owned())
     })
 }
@@ -55,8 +59,12 @@ fn process_is_gone(holder: &LeaseHolder) -> bool {
     }
     match process_state(holder.pid) {
         None => true,
-        Some(ProcessState { state: 'Z' | 'X', .. }) => true,
-        Some(ProcessState { start, .. }) => holder.process_start != 0 && start != holder.process_start,
+        Some(ProcessState {
+            state: 'Z' | 'X', ..
+        }) => true,
+        Some(ProcessState { start, .. }) => {
+            holder.process_start != 0 && start != holder.process_start
+        }
     }
 }
 

@@ -7,6 +7,7 @@
 //! mode with `synchronous=FULL`, every write is one `BEGIN IMMEDIATE` transaction, and the
 //! file, with its -wal and -shm companions, is readable by its owner only.
 
+mod busy;
 mod codec;
 mod error;
 mod lease;

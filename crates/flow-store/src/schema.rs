@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use flow_engine::StoreError;
 use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
 
+use crate::busy;
 use crate::error::{backend, describe_io, describe_sql, parent_directory};
 
 /// The migrations, in order: applying the first n gives schema version n. Released
@@ -33,12 +34,14 @@ pub(crate) fn open(path: &Path, busy_timeout: Duration) -> Result<Connection, St
     let sql_error = |error: rusqlite::Error| backend(describe_sql(path, &error), error);
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let mut connection = Connection::open_with_flags(path, flags).map_err(sql_error)?;
-    connection.busy_timeout(busy_timeout).map_err(sql_error)?;
+    busy::install(&connection).map_err(sql_error)?;
     connection.set_prepared_statement_cache_capacity(64);
-    // Switching a new file to WAL takes a lock that SQLite does not wait for with the busy
-    // handler: retry while other processes open the same new file.
-    retry_while_busy(busy_timeout, || configure(&connection)).map_err(sql_error)?;
-    migrate(&mut connection, path, busy_timeout)?;
+    busy::with_timeout(busy_timeout, || {
+        // Switching a new file to WAL takes a lock that SQLite does not wait for with the
+        // busy handler: retry while other processes open the same new file.
+        retry_while_busy(busy_timeout, || configure(&connection)).map_err(sql_error)?;
+        migrate(&mut connection, path, busy_timeout)
+    })?;
     restrict_sidecar_files(path);
     Ok(connection)
 }
@@ -75,14 +78,18 @@ fn check_header(path: &Path) -> Result<(), StoreError> {
     let mut header = Vec::with_capacity(SQLITE_HEADER.len());
     let read = std::fs::File::open(path).and_then(|file| {
         use std::io::Read;
-        file.take(SQLITE_HEADER.len() as u64).read_to_end(&mut header)
+        file.take(SQLITE_HEADER.len() as u64)
+            .read_to_end(&mut header)
     });
     match read {
         Err(error) => Err(backend(describe_io(path, false, &error), error)),
         Ok(0) => Ok(()),
         Ok(_) if header == SQLITE_HEADER => Ok(()),
         Ok(_) => Err(StoreError::Backend {
-            message: format!("the state database {} is not a flow database", path.display()),
+            message: format!(
+                "the state database {} is not a flow database",
+                path.display()
+            ),
             source: Some(Box::new(NotSqlite)),
         }),
     }
@@ -109,7 +116,10 @@ fn configure(connection: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
-fn retry_while_busy<T>(timeout: Duration, mut operation: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+fn retry_while_busy<T>(
+    timeout: Duration,
+    mut operation: impl FnMut() -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
     let deadline = Instant::now() + timeout;
     loop {
         match operation() {
@@ -140,10 +150,19 @@ fn read_stamp(connection: &Connection) -> rusqlite::Result<Stamp> {
     })
 }
 
-fn migrate(connection: &mut Connection, path: &Path, busy_timeout: Duration) -> Result<(), StoreError> {
+fn migrate(
+    connection: &mut Connection,
+    path: &Path,
+    busy_timeout: Duration,
+) -> Result<(), StoreError> {
     let sql_error = |error: rusqlite::Error| backend(describe_sql(path, &error), error);
     let current = retry_while_busy(busy_timeout, || read_stamp(connection)).map_err(sql_error)?;
-    if current == (Stamp { user_version: SCHEMA_VERSION, application_id: APPLICATION_ID }) {
+    if current
+        == (Stamp {
+            user_version: SCHEMA_VERSION,
+            application_id: APPLICATION_ID,
+        })
+    {
         return Ok(());
     }
     check_stamp(connection, path, current)?;
@@ -156,8 +175,12 @@ fn migrate(connection: &mut Connection, path: &Path, busy_timeout: Duration) -> 
     for migration in &MIGRATIONS[stamp.user_version as usize..] {
         transaction.execute_batch(migration).map_err(sql_error)?;
     }
-    transaction.pragma_update(None, "user_version", SCHEMA_VERSION).map_err(sql_error)?;
-    transaction.pragma_update(None, "application_id", APPLICATION_ID).map_err(sql_error)?;
+    transaction
+        .pragma_update(None, "user_version", SCHEMA_VERSION)
+        .map_err(sql_error)?;
+    transaction
+        .pragma_update(None, "application_id", APPLICATION_ID)
+        .map_err(sql_error)?;
     transaction.commit().map_err(sql_error)
 }
 
@@ -165,7 +188,10 @@ fn migrate(connection: &mut Connection, path: &Path, busy_timeout: Duration) -> 
 /// version and any other SQLite database.
 fn check_stamp(connection: &Connection, path: &Path, stamp: Stamp) -> Result<(), StoreError> {
     let not_flow = || StoreError::Backend {
-        message: format!("the state database {} is not a flow database", path.display()),
+        message: format!(
+            "the state database {} is not a flow database",
+            path.display()
+        ),
         source: None,
     };
     match stamp.application_id {
@@ -196,10 +222,10 @@ fn restrict_sidecar_files(path: &Path) {
     for suffix in ["-wal", "-shm"] {
         let mut sidecar = PathBuf::from(path.as_os_str().to_owned());
         sidecar.as_mut_os_string().push(suffix);
-        if let Ok(metadata) = std::fs::metadata(&sidecar) {
-            if metadata.permissions().mode() & 0o777 != FILE_MODE {
-                let _ = std::fs::set_permissions(&sidecar, std::fs::Permissions::from_mode(FILE_MODE));
-            }
+        let readable_by_others = std::fs::metadata(&sidecar)
+            .is_ok_and(|metadata| metadata.permissions().mode() & 0o777 != FILE_MODE);
+        if readable_by_others {
+            let _ = std::fs::set_permissions(&sidecar, std::fs::Permissions::from_mode(FILE_MODE));
         }
     }
 }

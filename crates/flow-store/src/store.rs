@@ -6,14 +6,15 @@ use std::time::Duration;
 
 use flow_engine::store::Result;
 use flow_engine::{
-    Checkpoint, CompensationRecord, DurableState, ExecutionId, ExecutionRecord,
-    ExecutionSummary, HistoryEvent, LeaseGrant, LeaseHolder, NewExecution, ScopeRecord, StepId,
-    StepRecord, Store, StoreError,
+    Checkpoint, CompensationRecord, DurableState, ExecutionId, ExecutionRecord, ExecutionSummary,
+    HistoryEvent, LeaseGrant, LeaseHolder, NewExecution, ScopeRecord, StepId, StepRecord, Store,
+    StoreError,
 };
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehavior, params};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
+use crate::busy;
 use crate::codec::*;
 use crate::error::{Fault, in_context};
 use crate::lease::holder_is_gone;
@@ -29,7 +30,9 @@ pub struct StoreOptions {
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        StoreOptions { busy_timeout: Duration::from_secs(30) }
+        StoreOptions {
+            busy_timeout: Duration::from_secs(30),
+        }
     }
 }
 
@@ -37,12 +40,15 @@ impl Default for StoreOptions {
 /// other `SqliteStore`s) on the same file are serialized by SQLite's locks.
 pub struct SqliteStore {
     path: PathBuf,
+    busy_timeout: Duration,
     connection: Mutex<Connection>,
 }
 
 impl std::fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SqliteStore").field("path", &self.path).finish_non_exhaustive()
+        f.debug_struct("SqliteStore")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
     }
 }
 
@@ -56,7 +62,11 @@ impl SqliteStore {
     pub fn open_with(path: impl AsRef<Path>, options: &StoreOptions) -> Result<SqliteStore> {
         let path = path.as_ref().to_path_buf();
         let connection = schema::open(&path, options.busy_timeout)?;
-        Ok(SqliteStore { path, connection: Mutex::new(connection) })
+        Ok(SqliteStore {
+            path,
+            busy_timeout: options.busy_timeout,
+            connection: Mutex::new(connection),
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -70,13 +80,16 @@ impl SqliteStore {
         operation: impl FnOnce(&mut Connection) -> Result<T, Fault>,
     ) -> Result<T> {
         let mut connection = self.lock();
-        operation(&mut connection).map_err(|fault| in_context(&self.path, &action(), fault))
+        busy::with_timeout(self.busy_timeout, || operation(&mut connection))
+            .map_err(|fault| in_context(&self.path, &action(), fault))
     }
 
     fn lock(&self) -> MutexGuard<'_, Connection> {
         // A panic cannot leave a transaction open (dropping one rolls it back), so the
         // connection behind a poisoned lock is still sound.
-        self.connection.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.connection
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -92,7 +105,11 @@ fn ensure_exists(connection: &Connection, execution: &ExecutionId) -> Result<(),
     let found = connection
         .prepare_cached("SELECT 1 FROM executions WHERE id = ?1")?
         .exists([&execution.0])?;
-    if found { Ok(()) } else { Err(unknown(execution)) }
+    if found {
+        Ok(())
+    } else {
+        Err(unknown(execution))
+    }
 }
 
 const EXECUTION_COLUMNS: &str = "id, name, definition_path, definition, input, status, output, error, \
@@ -136,11 +153,18 @@ fn read_step(row: &Row<'_>) -> rusqlite::Result<StepRecord> {
 }
 
 fn read_scope_record(row: &Row<'_>) -> rusqlite::Result<ScopeRecord> {
-    Ok(ScopeRecord { key: read_scope(row)?, input: read_json(row, "input")?, status: read_scope_status(row)? })
+    Ok(ScopeRecord {
+        key: read_scope(row)?,
+        input: read_json(row, "input")?,
+        status: read_scope_status(row)?,
+    })
 }
 
 fn read_compensation(row: &Row<'_>) -> rusqlite::Result<CompensationRecord> {
-    Ok(CompensationRecord { step: StepId(row.get("step_id")?), status: read_compensation_status(row)? })
+    Ok(CompensationRecord {
+        step: StepId(row.get("step_id")?),
+        status: read_compensation_status(row)?,
+    })
 }
 
 fn read_event(row: &Row<'_>) -> rusqlite::Result<HistoryEvent> {
@@ -156,7 +180,10 @@ fn read_event(row: &Row<'_>) -> rusqlite::Result<HistoryEvent> {
 }
 
 fn sha256_hex(text: &str) -> String {
-    Sha256::digest(text.as_bytes()).iter().map(|byte| format!("{byte:02x}")).collect()
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
 }
 
 fn write_checkpoint(
@@ -310,7 +337,9 @@ fn load_state(connection: &mut Connection, execution: &ExecutionId) -> Result<Du
     let transaction = connection.transaction()?;
     let id = execution.0.as_str();
     let record = transaction
-        .prepare_cached(&format!("SELECT {EXECUTION_COLUMNS} FROM executions WHERE id = ?1"))?
+        .prepare_cached(&format!(
+            "SELECT {EXECUTION_COLUMNS} FROM executions WHERE id = ?1"
+        ))?
         .query_row([id], read_execution)
         .optional()?
         .ok_or_else(|| unknown(execution))?;
@@ -339,7 +368,13 @@ fn load_state(connection: &mut Connection, execution: &ExecutionId) -> Result<Du
     let last_event_id: u64 = transaction
         .prepare_cached("SELECT coalesce(max(id), 0) FROM events WHERE execution_id = ?1")?
         .query_row([id], |row| row.get(0))?;
-    Ok(DurableState { execution: record, steps, scopes, compensations, last_event_id })
+    Ok(DurableState {
+        execution: record,
+        steps,
+        scopes,
+        compensations,
+        last_event_id,
+    })
 }
 
 /// A lease row.
@@ -350,7 +385,9 @@ struct Lease {
 
 fn read_lease(connection: &Connection, execution: &ExecutionId) -> rusqlite::Result<Option<Lease>> {
     connection
-        .prepare_cached("SELECT host, pid, process_start, heartbeat_at FROM leases WHERE execution_id = ?1")?
+        .prepare_cached(
+            "SELECT host, pid, process_start, heartbeat_at FROM leases WHERE execution_id = ?1",
+        )?
         .query_row([&execution.0], |row| {
             Ok(Lease {
                 holder: LeaseHolder {
@@ -377,7 +414,13 @@ fn write_lease(
              heartbeat_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
         )?
         // process_start is kept bit for bit in a signed column.
-        .execute(params![execution.0, holder.host, holder.pid, holder.process_start as i64, now])?;
+        .execute(params![
+            execution.0,
+            holder.host,
+            holder.pid,
+            holder.process_start as i64,
+            now
+        ])?;
     Ok(())
 }
 
@@ -475,7 +518,9 @@ impl Store for SqliteStore {
                 ensure_exists(&transaction, execution)?;
                 if let Some(lease) = read_lease(&transaction, execution)? {
                     let same_holder = lease.holder == *holder;
-                    if !same_holder && !holder_is_gone(&lease.holder, lease.heartbeat_at, now, ttl_seconds) {
+                    if !same_holder
+                        && !holder_is_gone(&lease.holder, lease.heartbeat_at, now, ttl_seconds)
+                    {
                         return Ok(LeaseGrant::HeldBy(lease.holder));
                     }
                 }
@@ -486,7 +531,12 @@ impl Store for SqliteStore {
         )
     }
 
-    fn renew_lease(&self, execution: &ExecutionId, holder: &LeaseHolder, now: OffsetDateTime) -> Result<()> {
+    fn renew_lease(
+        &self,
+        execution: &ExecutionId,
+        holder: &LeaseHolder,
+        now: OffsetDateTime,
+    ) -> Result<()> {
         self.run(
             || format!("renew the lease of execution {execution}"),
             |connection| {
@@ -494,11 +544,17 @@ impl Store for SqliteStore {
                 ensure_exists(&transaction, execution)?;
                 match read_lease(&transaction, execution)? {
                     Some(lease) if lease.holder != *holder => {
-                        return Err(StoreError::LeaseHeld { execution: execution.clone(), holder: lease.holder }.into());
+                        return Err(StoreError::LeaseHeld {
+                            execution: execution.clone(),
+                            holder: lease.holder,
+                        }
+                        .into());
                     }
                     Some(_) => {
                         transaction
-                            .prepare_cached("UPDATE leases SET heartbeat_at = ?2 WHERE execution_id = ?1")?
+                            .prepare_cached(
+                                "UPDATE leases SET heartbeat_at = ?2 WHERE execution_id = ?1",
+                            )?
                             .execute(params![execution.0, timestamp(now)?])?;
                     }
                     // Released already (a heartbeat racing the release): nothing to renew, and
@@ -521,7 +577,12 @@ impl Store for SqliteStore {
                         "DELETE FROM leases WHERE execution_id = ?1 AND host = ?2 AND pid = ?3 \
                          AND process_start = ?4",
                     )?
-                    .execute(params![execution.0, holder.host, holder.pid, holder.process_start as i64])?;
+                    .execute(params![
+                        execution.0,
+                        holder.host,
+                        holder.pid,
+                        holder.process_start as i64
+                    ])?;
                 transaction.commit()?;
                 Ok(())
             },
@@ -536,7 +597,10 @@ impl Store for SqliteStore {
     }
 
     fn load(&self, execution: &ExecutionId) -> Result<DurableState> {
-        self.run(|| format!("load execution {execution}"), |connection| load_state(connection, execution))
+        self.run(
+            || format!("load execution {execution}"),
+            |connection| load_state(connection, execution),
+        )
     }
 
     fn history(&self, execution: &ExecutionId) -> Result<Vec<HistoryEvent>> {

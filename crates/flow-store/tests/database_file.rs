@@ -46,7 +46,10 @@ fn a_new_database_is_created_with_its_directories_and_owner_only_permissions() {
 #[test]
 fn sidecar_files_left_readable_are_restricted_on_open() {
     let fixture = fixture();
-    fixture.store.create_execution(&new_execution("e1", "e1")).unwrap();
+    fixture
+        .store
+        .create_execution(&new_execution("e1", "e1"))
+        .unwrap();
     let wal = sidecar(&fixture.path, "-wal");
     std::fs::set_permissions(&wal, std::fs::Permissions::from_mode(0o644)).unwrap();
     let _second = SqliteStore::open(&fixture.path).unwrap();
@@ -57,9 +60,15 @@ fn sidecar_files_left_readable_are_restricted_on_open() {
 fn the_connection_uses_wal_and_the_schema_is_stamped() {
     let fixture = fixture();
     let raw = Connection::open(&fixture.path).unwrap();
-    let journal: String = raw.pragma_query_value(None, "journal_mode", |row| row.get(0)).unwrap();
-    let version: u32 = raw.pragma_query_value(None, "user_version", |row| row.get(0)).unwrap();
-    let application: i32 = raw.pragma_query_value(None, "application_id", |row| row.get(0)).unwrap();
+    let journal: String = raw
+        .pragma_query_value(None, "journal_mode", |row| row.get(0))
+        .unwrap();
+    let version: u32 = raw
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .unwrap();
+    let application: i32 = raw
+        .pragma_query_value(None, "application_id", |row| row.get(0))
+        .unwrap();
     assert_eq!(journal, "wal");
     assert_eq!(version, SCHEMA_VERSION);
     assert_eq!(application, APPLICATION_ID);
@@ -71,7 +80,17 @@ fn the_connection_uses_wal_and_the_schema_is_stamped() {
         .collect::<Result<_, _>>()
         .unwrap();
     tables.sort();
-    assert_eq!(tables, ["compensations", "events", "executions", "leases", "scopes", "steps"]);
+    assert_eq!(
+        tables,
+        [
+            "compensations",
+            "events",
+            "executions",
+            "leases",
+            "scopes",
+            "steps"
+        ]
+    );
 }
 
 #[test]
@@ -90,19 +109,30 @@ fn an_empty_file_is_migrated() {
 #[test]
 fn a_database_from_a_newer_flow_is_refused_and_left_alone() {
     let fixture = fixture();
-    fixture.store.create_execution(&new_execution("e1", "e1")).unwrap();
+    fixture
+        .store
+        .create_execution(&new_execution("e1", "e1"))
+        .unwrap();
     drop(fixture.store);
     let raw = Connection::open(&fixture.path).unwrap();
-    raw.pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
+    raw.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+        .unwrap();
     drop(raw);
 
     let message = open_error(&fixture.path);
     assert!(message.contains("was written by a newer flow"), "{message}");
-    assert!(message.contains(&fixture.path.display().to_string()), "{message}");
+    assert!(
+        message.contains(&fixture.path.display().to_string()),
+        "{message}"
+    );
 
     let raw = Connection::open(&fixture.path).unwrap();
-    let version: u32 = raw.pragma_query_value(None, "user_version", |row| row.get(0)).unwrap();
-    let executions: i64 = raw.query_row("SELECT count(*) FROM executions", [], |row| row.get(0)).unwrap();
+    let version: u32 = raw
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .unwrap();
+    let executions: i64 = raw
+        .query_row("SELECT count(*) FROM executions", [], |row| row.get(0))
+        .unwrap();
     assert_eq!((version, executions), (SCHEMA_VERSION + 1, 1));
 }
 
@@ -111,12 +141,15 @@ fn another_applications_sqlite_file_is_refused() {
     let directory = tempfile::tempdir().unwrap();
     let path = directory.path().join("other.db");
     let raw = Connection::open(&path).unwrap();
-    raw.execute_batch("CREATE TABLE notes (text TEXT); INSERT INTO notes VALUES ('keep me');").unwrap();
+    raw.execute_batch("CREATE TABLE notes (text TEXT); INSERT INTO notes VALUES ('keep me');")
+        .unwrap();
     drop(raw);
     let message = open_error(&path);
     assert!(message.contains("is not a flow database"), "{message}");
     let raw = Connection::open(&path).unwrap();
-    let text: String = raw.query_row("SELECT text FROM notes", [], |row| row.get(0)).unwrap();
+    let text: String = raw
+        .query_row("SELECT text FROM notes", [], |row| row.get(0))
+        .unwrap();
     assert_eq!(text, "keep me");
 }
 
@@ -124,11 +157,19 @@ fn another_applications_sqlite_file_is_refused() {
 fn a_garbage_file_is_not_a_flow_database_and_is_left_alone() {
     let directory = tempfile::tempdir().unwrap();
     let path = directory.path().join("flow.db");
-    let garbage: Vec<u8> = (0..8192u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+    let garbage: Vec<u8> = (0..8192u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
     std::fs::write(&path, &garbage).unwrap();
 
     let message = open_error(&path);
-    assert_eq!(message, format!("the state database {} is not a flow database", path.display()));
+    assert_eq!(
+        message,
+        format!(
+            "the state database {} is not a flow database",
+            path.display()
+        )
+    );
     assert_eq!(std::fs::read(&path).unwrap(), garbage);
 }
 
@@ -147,34 +188,55 @@ fn a_text_file_is_not_a_flow_database() {
 fn a_truncated_database_gives_a_clear_error_or_the_whole_history() {
     let fixture = fixture();
     let id = ExecutionId("e1".into());
-    fixture.store.create_execution(&new_execution("e1", "e1")).unwrap();
+    fixture
+        .store
+        .create_execution(&new_execution("e1", "e1"))
+        .unwrap();
     for event_id in 1..=50 {
-        fixture.store.commit(&id, &small_checkpoint(event_id)).unwrap();
+        fixture
+            .store
+            .commit(&id, &small_checkpoint(event_id))
+            .unwrap();
     }
     let history = fixture.store.history(&id).unwrap();
     let state = fixture.store.load(&id).unwrap();
     drop(fixture.store);
     // Fold the WAL into the file, so that the file alone holds everything.
     let raw = Connection::open(&fixture.path).unwrap();
-    raw.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).unwrap();
+    raw.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+        .unwrap();
     raw.pragma_update(None, "journal_mode", "DELETE").unwrap();
     drop(raw);
     let full = std::fs::read(&fixture.path).unwrap();
-    assert!(full.len() > 4 * 4096, "the database is too small to cut: {}", full.len());
+    assert!(
+        full.len() > 4 * 4096,
+        "the database is too small to cut: {}",
+        full.len()
+    );
 
     let mut lengths = vec![1, 15, 16, 50, 99, 100, 101, 1000];
-    lengths.extend((4096..full.len()).step_by(4096).flat_map(|page| [page - 1, page, page + 1, page + 2000]));
+    lengths.extend(
+        (4096..full.len())
+            .step_by(4096)
+            .flat_map(|page| [page - 1, page, page + 1, page + 2000]),
+    );
     lengths.push(full.len() - 1);
     let mut refused = 0;
     for length in lengths {
         let directory = tempfile::tempdir().unwrap();
         let path = directory.path().join("flow.db");
         std::fs::write(&path, &full[..length]).unwrap();
-        let outcome = SqliteStore::open(&path).and_then(|store| Ok((store.load(&id)?, store.history(&id)?)));
+        let outcome =
+            SqliteStore::open(&path).and_then(|store| Ok((store.load(&id)?, store.history(&id)?)));
         match outcome {
-            Ok(read) => assert_eq!(read, (state.clone(), history.clone()), "a database cut at {length} bytes read back other data"),
+            Ok(read) => assert_eq!(
+                read,
+                (state.clone(), history.clone()),
+                "a database cut at {length} bytes read back other data"
+            ),
             Err(StoreError::Backend { message, .. }) => {
-                let clear = message.contains("is not a flow database") || message.contains("is damaged");
+                let clear =
+                    message.contains("is not a flow database") || message.contains("is damaged");
                 assert!(clear, "a database cut at {length} bytes: {message}");
                 assert!(message.contains(&path.display().to_string()), "{message}");
                 refused += 1;
@@ -188,13 +250,25 @@ fn a_truncated_database_gives_a_clear_error_or_the_whole_history() {
 #[test]
 fn a_database_locked_by_another_process_is_reported_as_such() {
     let fixture = fixture();
-    fixture.store.create_execution(&new_execution("e1", "e1")).unwrap();
-    let impatient =
-        SqliteStore::open_with(&fixture.path, &StoreOptions { busy_timeout: Duration::from_millis(100) }).unwrap();
+    fixture
+        .store
+        .create_execution(&new_execution("e1", "e1"))
+        .unwrap();
+    let impatient = SqliteStore::open_with(
+        &fixture.path,
+        &StoreOptions {
+            busy_timeout: Duration::from_millis(100),
+        },
+    )
+    .unwrap();
 
     let mut raw = Connection::open(&fixture.path).unwrap();
-    let writer = raw.transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive).unwrap();
-    let error = impatient.commit(&ExecutionId("e1".into()), &small_checkpoint(1)).unwrap_err();
+    let writer = raw
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)
+        .unwrap();
+    let error = impatient
+        .commit(&ExecutionId("e1".into()), &small_checkpoint(1))
+        .unwrap_err();
     let message = error.to_string();
     assert_eq!(
         message,
@@ -204,7 +278,9 @@ fn a_database_locked_by_another_process_is_reported_as_such() {
         )
     );
     writer.rollback().unwrap();
-    impatient.commit(&ExecutionId("e1".into()), &small_checkpoint(1)).unwrap();
+    impatient
+        .commit(&ExecutionId("e1".into()), &small_checkpoint(1))
+        .unwrap();
 }
 
 #[test]
@@ -222,12 +298,19 @@ fn a_directory_in_place_of_the_database_is_reported() {
     let directory = tempfile::tempdir().unwrap();
     let message = open_error(directory.path());
     eprintln!("{message}");
-    assert!(message.contains(&directory.path().display().to_string()), "{message}");
+    assert!(
+        message.contains(&directory.path().display().to_string()),
+        "{message}"
+    );
 }
 
 fn running_as_root() -> bool {
     std::fs::read_to_string("/proc/self/status")
-        .map(|status| status.lines().any(|line| line.starts_with("Uid:") && line.split_whitespace().nth(2) == Some("0")))
+        .map(|status| {
+            status
+                .lines()
+                .any(|line| line.starts_with("Uid:") && line.split_whitespace().nth(2) == Some("0"))
+        })
         .unwrap_or(false)
 }
 
@@ -244,17 +327,29 @@ fn a_read_only_directory_is_reported() {
     std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o500)).unwrap();
     let message = open_error(&state.join("flow.db"));
     std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o700)).unwrap();
-    assert_eq!(message, format!("the state directory {} is read-only", state.display()));
+    assert_eq!(
+        message,
+        format!("the state directory {} is read-only", state.display())
+    );
 }
 
 #[test]
 fn the_commit_of_an_unstorable_timestamp_is_refused_whole() {
     let fixture = fixture();
-    fixture.store.create_execution(&new_execution("e1", "e1")).unwrap();
+    fixture
+        .store
+        .create_execution(&new_execution("e1", "e1"))
+        .unwrap();
     let mut checkpoint = small_checkpoint(1);
     checkpoint.stopped_at = Some(time::macros::datetime!(2300-01-01 0:00 UTC));
-    let error = fixture.store.commit(&ExecutionId("e1".into()), &checkpoint).unwrap_err();
+    let error = fixture
+        .store
+        .commit(&ExecutionId("e1".into()), &checkpoint)
+        .unwrap_err();
     assert!(error.to_string().contains("cannot be stored"), "{error}");
-    assert_eq!(fixture.store.history(&ExecutionId("e1".into())).unwrap(), vec![]);
+    assert_eq!(
+        fixture.store.history(&ExecutionId("e1".into())).unwrap(),
+        vec![]
+    );
     let _ = Checkpoint::default();
 }

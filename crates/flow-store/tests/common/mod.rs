@@ -23,7 +23,11 @@ pub fn fixture() -> Fixture {
     let directory = tempfile::tempdir().unwrap();
     let path = directory.path().join("state").join("flow.db");
     let store = SqliteStore::open(&path).unwrap();
-    Fixture { directory, path, store }
+    Fixture {
+        directory,
+        path,
+        store,
+    }
 }
 
 pub const T0: OffsetDateTime = datetime!(2025-01-02 03:04:05.123456789 UTC);
@@ -70,8 +74,19 @@ pub fn step(id: u64, status: StepStatus) -> StepRecord {
 /// A small checkpoint: one event numbered `event_id`, one running step.
 pub fn small_checkpoint(event_id: u64) -> Checkpoint {
     Checkpoint {
-        events: vec![event(event_id, EventKind::TaskScheduled, Some(event_id), ScopeKey::Root)],
-        steps: vec![step(event_id, StepStatus::Running { attempt: 1, parameters: json!({"Bucket": "b"}) })],
+        events: vec![event(
+            event_id,
+            EventKind::TaskScheduled,
+            Some(event_id),
+            ScopeKey::Root,
+        )],
+        steps: vec![step(
+            event_id,
+            StepStatus::Running {
+                attempt: 1,
+                parameters: json!({"Bucket": "b"}),
+            },
+        )],
         ..Checkpoint::default()
     }
 }
