@@ -5,31 +5,16 @@ use std::sync::OnceLock;
 use flow_engine::LeaseHolder;
 use time::OffsetDateTime;
 
-/// The identity of the current process, to pass to `acquire_lease`.
+/// The identity of the current process, to pass to `acquire_lease`: the engine's
+/// [`flow_engine::current_process`], so that the engine and the store judge hosts alike.
 pub fn current_holder() -> LeaseHolder {
-    let pid = std::process::id();
-    LeaseHolder {
-        host: host_name().to_owned(),
-        pid,
-        process_start: process_state(pid).map(|state| state.start).unwrap_or(0),
-    }
+    flow_engine::current_process()
 }
 
-/// This machine's host name: the kernel's, else `$HOSTNAME`, else "localhost".
+/// This machine's host name as lease holders record it.
 pub fn host_name() -> &'static str {
     static HOST: OnceLock<String> = OnceLock::new();
-    HOST.get_or_init(|| {
-        std::fs::read_to_string("/proc/sys/kernel/hostname")
-            .ok()
-            .map(|name| name.trim().to_owned())
-            .filter(|name| !name.is_empty())
-            .or_else(|| {
-                std::env::var("HOSTNAME")
-                    .ok()
-                    .filter(|name| !name.is_empty())
-            })
-            .unwrap_or_else(|| "localhost".to_owned())
-    })
+    HOST.get_or_init(|| flow_engine::current_process().host)
 }
 
 /// What /proc/<pid>/stat says about a process.
