@@ -30,7 +30,7 @@ const DIRECTORY_MODE: u32 = 0o700;
 
 pub(crate) fn open(path: &Path, busy_timeout: Duration) -> Result<Connection, StoreError> {
     create_file(path)?;
-    check_header(path)?;
+    check_header(path, false)?;
     let sql_error = |error: rusqlite::Error| backend(describe_sql(path, &error), error);
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let mut connection = Connection::open_with_flags(path, flags).map_err(sql_error)?;
@@ -74,7 +74,7 @@ const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
 
 /// Refuses a non-empty file that does not start as a SQLite database. SQLite itself would take
 /// a file shorter than its header for an empty database and overwrite it.
-fn check_header(path: &Path) -> Result<(), StoreError> {
+fn check_header(path: &Path, second_look: bool) -> Result<(), StoreError> {
     let mut header = Vec::with_capacity(SQLITE_HEADER.len());
     let read = std::fs::File::open(path).and_then(|file| {
         use std::io::Read;
@@ -85,6 +85,11 @@ fn check_header(path: &Path) -> Result<(), StoreError> {
         Err(error) => Err(backend(describe_io(path, false, &error), error)),
         Ok(0) => Ok(()),
         Ok(_) if header == SQLITE_HEADER => Ok(()),
+        // Another process may be writing the first page of a new database right now.
+        Ok(_) if !second_look => {
+            std::thread::sleep(Duration::from_millis(20));
+            check_header(path, true)
+        }
         Ok(_) => Err(StoreError::Backend {
             message: format!(
                 "the state database {} is not a flow database",
@@ -165,7 +170,13 @@ fn migrate(
     {
         return Ok(());
     }
-    check_stamp(connection, path, current)?;
+    // A newer version or another application's id does not change under us: refuse them
+    // without the write lock. An empty stamp is judged under the lock only: between a read
+    // outside it and a count of the tables, another process may create the schema and make a
+    // new file look like a foreign one.
+    if current.application_id != 0 || current.user_version != 0 {
+        check_stamp(connection, path, current)?;
+    }
     let transaction = connection
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(sql_error)?;
