@@ -359,7 +359,8 @@ fn parse_bracket(cursor: &mut Cursor<'_>) -> Result<Selector, PathError> {
     Ok(selector)
 }
 
-/// A quoted name in brackets; `\'`, `\"` and `\\` escape.
+/// A quoted name in brackets. A backslash escapes the enclosing quote and itself; before any
+/// other character it is kept, as AWS keeps it (`$['a\"b']` names the key `a\"b`).
 pub(crate) fn parse_quoted(cursor: &mut Cursor<'_>) -> Result<String, PathError> {
     let quote = match cursor.bump() {
         Some(q @ ('\'' | '"')) => q,
@@ -370,7 +371,11 @@ pub(crate) fn parse_quoted(cursor: &mut Cursor<'_>) -> Result<String, PathError>
         match cursor.bump() {
             None => return Err(cursor.error("unterminated quoted name")),
             Some('\\') => match cursor.bump() {
-                Some(c) => text.push(c),
+                Some(c) if c == quote || c == '\\' => text.push(c),
+                Some(c) => {
+                    text.push('\\');
+                    text.push(c);
+                }
                 None => return Err(cursor.error("unterminated quoted name")),
             },
             Some(c) if c == quote => return Ok(text),
