@@ -7,6 +7,9 @@ mod cli;
 mod commands;
 mod definition;
 mod diagnostics;
+mod execution;
+mod report;
+mod timestamps;
 
 use std::process::ExitCode;
 

@@ -1,10 +1,13 @@
-//! `flow rollback`.
+//! `flow rollback`: run the compensations of an execution's steps in reverse order.
 
 use std::process::ExitCode;
 
 use crate::cli::RollbackArgs;
+use crate::execution;
 
 pub fn run(args: RollbackArgs) -> anyhow::Result<ExitCode> {
-    let _ = args;
-    anyhow::bail!("`flow rollback` is not implemented yet")
+    let store = execution::open_for_reading(&args.state)?;
+    let (engine, reporter) = execution::engine(store, args.output);
+    let result = execution::drive(|interrupt| engine.rollback(&args.execution, interrupt))?;
+    execution::finish(result, reporter.as_ref(), args.output)
 }

@@ -1,10 +1,29 @@
-//! `flow run`.
+//! `flow run`: validate the definition, create the execution, drive it to its end.
 
 use std::process::ExitCode;
 
+use anyhow::Context;
+use flow_engine::NewRun;
+
 use crate::cli::RunArgs;
+use crate::{definition, execution};
 
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
-    let _ = args;
-    anyhow::bail!("`flow run` is not implemented yet")
+    // Everything that can be wrong with the request is checked before the database is
+    // touched: a bad definition or input starts nothing.
+    let Some(_) = definition::load(&args.definition)? else { return Ok(ExitCode::from(2)) };
+    let text = std::fs::read_to_string(&args.definition)
+        .with_context(|| format!("cannot read the definition file \"{}\"", args.definition.display()))?;
+    let input = execution::read_input(args.input.as_deref(), args.input_json.as_deref())?;
+    let store = execution::open_for_writing(&args.state)?;
+    let (engine, reporter) = execution::engine(store, args.output);
+    let run = NewRun {
+        definition_path: args.definition.display().to_string(),
+        definition_text: text,
+        input,
+        name: args.name,
+        rollback_on_failure: args.rollback_on_failure,
+    };
+    let result = execution::drive(|interrupt| engine.start(run, interrupt))?;
+    execution::finish(result, reporter.as_ref(), args.output)
 }
