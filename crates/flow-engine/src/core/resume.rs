@@ -36,6 +36,12 @@ impl Execution {
             ExecutionStatus::Failed { .. } => true,
             other => return Err(RebuildError::NotResumable(other.name())),
         };
+        if durable.scopes.is_empty() && durable.steps.is_empty() && !redrive {
+            // Created, but the process died before its first checkpoint: start afresh.
+            let mut execution = Execution::start(setup, machine, now);
+            execution.last_event = durable.last_event_id.max(execution.last_event);
+            return Ok(execution);
+        }
         let mut execution = Execution::empty(setup, machine, now);
         execution.last_event = durable.last_event_id;
         execution.next_step = durable.steps.iter().map(|s| s.id.0).max().unwrap_or(0) + 1;
