@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
-#[command(name = "flow", version, about = "A durable workflow engine for Amazon States Language state machines")]
+#[command(
+    name = "flow",
+    version,
+    about = "A durable workflow engine for Amazon States Language state machines"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -43,7 +47,12 @@ pub enum OutputFormat {
 #[derive(Debug, Clone, Args)]
 pub struct StateArgs {
     /// The state database.
-    #[arg(long = "state", value_name = "DB", env = "FLOW_STATE", default_value = "state/flow.db")]
+    #[arg(
+        long = "state",
+        value_name = "DB",
+        env = "FLOW_STATE",
+        default_value = "state/flow.db"
+    )]
     pub path: PathBuf,
 }
 

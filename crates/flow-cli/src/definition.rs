@@ -9,7 +9,8 @@ use flow_lang::ValidatedMachine;
 /// The validated definition, or `None` once its diagnostics have been printed (exit code 2).
 /// An unreadable file is an error naming it.
 pub fn load(path: &Path) -> anyhow::Result<Option<ValidatedMachine>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the definition file \"{}\"", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the definition file \"{}\"", path.display()))?;
     match flow_lang::load(&text) {
         Ok(machine) => Ok(Some(machine)),
         Err(diagnostics) => {

@@ -19,9 +19,21 @@ struct Palette {
 impl Palette {
     fn new(colour: bool) -> Palette {
         if colour {
-            Palette { error: "\x1b[1;31m", accent: "\x1b[1;34m", hint: "\x1b[1;36m", bold: "\x1b[1m", reset: "\x1b[0m" }
+            Palette {
+                error: "\x1b[1;31m",
+                accent: "\x1b[1;34m",
+                hint: "\x1b[1;36m",
+                bold: "\x1b[1m",
+                reset: "\x1b[0m",
+            }
         } else {
-            Palette { error: "", accent: "", hint: "", bold: "", reset: "" }
+            Palette {
+                error: "",
+                accent: "",
+                hint: "",
+                bold: "",
+                reset: "",
+            }
         }
     }
 }
@@ -32,7 +44,10 @@ pub fn stderr_colour() -> bool {
 }
 
 pub fn print_diagnostics(file: &str, text: &str, diagnostics: &[Diagnostic]) {
-    eprint!("{}", render_diagnostics(file, text, diagnostics, stderr_colour()));
+    eprint!(
+        "{}",
+        render_diagnostics(file, text, diagnostics, stderr_colour())
+    );
 }
 
 pub fn print_error(error: &anyhow::Error) {
@@ -44,27 +59,62 @@ pub fn print_error(error: &anyhow::Error) {
 }
 
 /// Every diagnostic, then a count.
-pub fn render_diagnostics(file: &str, text: &str, diagnostics: &[Diagnostic], colour: bool) -> String {
+pub fn render_diagnostics(
+    file: &str,
+    text: &str,
+    diagnostics: &[Diagnostic],
+    colour: bool,
+) -> String {
     let p = Palette::new(colour);
     let lines: Vec<&str> = text.lines().collect();
-    let width = diagnostics.iter().filter_map(|d| d.line).max().unwrap_or(1).to_string().len();
+    let width = diagnostics
+        .iter()
+        .filter_map(|d| d.line)
+        .max()
+        .unwrap_or(1)
+        .to_string()
+        .len();
     let gutter = " ".repeat(width);
     let mut out = String::new();
     for diagnostic in diagnostics {
-        let _ = writeln!(out, "{}error{}{}: {}{}", p.error, p.reset, p.bold, diagnostic.message, p.reset);
-        let pointer = if diagnostic.pointer.is_empty() { "/" } else { &diagnostic.pointer };
+        let _ = writeln!(
+            out,
+            "{}error{}{}: {}{}",
+            p.error, p.reset, p.bold, diagnostic.message, p.reset
+        );
+        let pointer = if diagnostic.pointer.is_empty() {
+            "/"
+        } else {
+            &diagnostic.pointer
+        };
         match (diagnostic.line, diagnostic.column) {
             (Some(line), Some(column)) => {
-                let _ = writeln!(out, "{gutter}{}-->{} {file}:{line}:{column} at {pointer}", p.accent, p.reset);
+                let _ = writeln!(
+                    out,
+                    "{gutter}{}-->{} {file}:{line}:{column} at {pointer}",
+                    p.accent, p.reset
+                );
                 if let Some(source) = lines.get(line - 1) {
                     let _ = writeln!(out, "{gutter} {}|{}", p.accent, p.reset);
                     let _ = writeln!(out, "{}{line:>width$} |{} {source}", p.accent, p.reset);
                     let (padding, length) = underline(source, column);
-                    let _ = writeln!(out, "{gutter} {}|{} {padding}{}{}{}", p.accent, p.reset, p.error, "^".repeat(length), p.reset);
+                    let _ = writeln!(
+                        out,
+                        "{gutter} {}|{} {padding}{}{}{}",
+                        p.accent,
+                        p.reset,
+                        p.error,
+                        "^".repeat(length),
+                        p.reset
+                    );
                 }
             }
             _ => {
-                let _ = writeln!(out, "{gutter}{}-->{} {file} at {pointer}", p.accent, p.reset);
+                let _ = writeln!(
+                    out,
+                    "{gutter}{}-->{} {file} at {pointer}",
+                    p.accent, p.reset
+                );
             }
         }
         if let Some(hint) = &diagnostic.hint {
@@ -74,7 +124,11 @@ pub fn render_diagnostics(file: &str, text: &str, diagnostics: &[Diagnostic], co
     }
     let count = diagnostics.len();
     let noun = if count == 1 { "problem" } else { "problems" };
-    let _ = writeln!(out, "{}error{}{}: {file}: {count} {noun} found{}", p.error, p.reset, p.bold, p.reset);
+    let _ = writeln!(
+        out,
+        "{}error{}{}: {file}: {count} {noun} found{}",
+        p.error, p.reset, p.bold, p.reset
+    );
     out
 }
 
@@ -83,7 +137,10 @@ pub fn render_diagnostics(file: &str, text: &str, diagnostics: &[Diagnostic], co
 fn underline(source: &str, column: usize) -> (String, usize) {
     let chars: Vec<char> = source.chars().collect();
     let start = column.saturating_sub(1).min(chars.len());
-    let padding = chars[..start].iter().map(|c| if *c == '\t' { '\t' } else { ' ' }).collect();
+    let padding = chars[..start]
+        .iter()
+        .map(|c| if *c == '\t' { '\t' } else { ' ' })
+        .collect();
     let mut length = 1;
     if chars.get(start) == Some(&'"') {
         let mut escaped = false;

@@ -22,13 +22,22 @@ fn metadata() -> Metadata {
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("cargo metadata runs");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let value: Value = serde_json::from_slice(&output.stdout).unwrap();
     let names = value["packages"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| (p["id"].as_str().unwrap().to_string(), p["name"].as_str().unwrap().to_string()))
+        .map(|p| {
+            (
+                p["id"].as_str().unwrap().to_string(),
+                p["name"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     let mut normal = HashMap::new();
     for node in value["resolve"]["nodes"].as_array().unwrap() {
@@ -36,18 +45,36 @@ fn metadata() -> Metadata {
             .as_array()
             .unwrap()
             .iter()
-            .filter(|d| d["dep_kinds"].as_array().unwrap().iter().any(|k| k["kind"].is_null()))
+            .filter(|d| {
+                d["dep_kinds"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|k| k["kind"].is_null())
+            })
             .map(|d| d["pkg"].as_str().unwrap().to_string())
             .collect();
         normal.insert(node["id"].as_str().unwrap().to_string(), deps);
     }
-    let members = value["workspace_members"].as_array().unwrap().iter().map(|m| m.as_str().unwrap().to_string()).collect();
-    Metadata { names, normal, members }
+    let members = value["workspace_members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap().to_string())
+        .collect();
+    Metadata {
+        names,
+        normal,
+        members,
+    }
 }
 
 impl Metadata {
     fn id(&self, name: &str) -> &str {
-        self.members.iter().find(|id| self.names[*id] == name).unwrap_or_else(|| panic!("no member {name}"))
+        self.members
+            .iter()
+            .find(|id| self.names[*id] == name)
+            .unwrap_or_else(|| panic!("no member {name}"))
     }
 
     /// Names of everything `name` depends on at run time, directly or not.
@@ -75,17 +102,25 @@ fn forbidden(dependencies: HashSet<String>, banned: &dyn Fn(&str) -> bool) -> Ve
 fn flow_lang_does_no_io() {
     let metadata = metadata();
     let io = |name: &str| {
-        matches!(name, "tokio" | "rusqlite" | "libsqlite3-sys" | "reqwest" | "hyper" | "indicatif") || name.starts_with("aws-")
+        matches!(
+            name,
+            "tokio" | "rusqlite" | "libsqlite3-sys" | "reqwest" | "hyper" | "indicatif"
+        ) || name.starts_with("aws-")
     };
     let found = forbidden(metadata.closure("flow-lang"), &io);
-    assert!(found.is_empty(), "flow-lang depends on IO crates: {found:?}");
+    assert!(
+        found.is_empty(),
+        "flow-lang depends on IO crates: {found:?}"
+    );
 }
 
 #[test]
 fn flow_engine_knows_no_sqlite_aws_or_terminal() {
     let metadata = metadata();
     let banned = |name: &str| {
-        matches!(name, "rusqlite" | "libsqlite3-sys" | "indicatif") || name.starts_with("aws-sdk-") || name.starts_with("aws-config")
+        matches!(name, "rusqlite" | "libsqlite3-sys" | "indicatif")
+            || name.starts_with("aws-sdk-")
+            || name.starts_with("aws-config")
     };
     let found = forbidden(metadata.closure("flow-engine"), &banned);
     assert!(found.is_empty(), "flow-engine depends on {found:?}");
@@ -97,7 +132,10 @@ fn only_flow_cli_uses_indicatif() {
     for member in &metadata.members {
         let name = &metadata.names[member];
         if name != "flow-cli" {
-            assert!(!metadata.closure(name).contains("indicatif"), "{name} depends on indicatif");
+            assert!(
+                !metadata.closure(name).contains("indicatif"),
+                "{name} depends on indicatif"
+            );
         }
     }
 }

@@ -13,7 +13,11 @@ struct Outcome {
 
 impl std::fmt::Display for Outcome {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "exit code: {}\n--- stdout\n{}--- stderr\n{}", self.code, self.stdout, self.stderr)
+        write!(
+            f,
+            "exit code: {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
     }
 }
 
@@ -68,11 +72,19 @@ fn usage_errors_exit_2() {
     assert_eq!(flow(&["validate"]).code, 2);
     assert_eq!(flow(&["frobnicate"]).code, 2);
     assert_eq!(flow(&["graph", "ok.json", "--format", "png"]).code, 2);
-    assert_eq!(flow(&["run", "ok.json", "--input", "a.json", "--input-json", "{}"]).code, 2);
+    assert_eq!(
+        flow(&["run", "ok.json", "--input", "a.json", "--input-json", "{}"]).code,
+        2
+    );
     let help = flow(&["--help"]);
     assert_eq!(help.code, 0);
-    for command in ["run", "resume", "rollback", "status", "list", "history", "validate", "graph"] {
-        assert!(help.stdout.contains(command), "{command} missing from --help");
+    for command in [
+        "run", "resume", "rollback", "status", "list", "history", "validate", "graph",
+    ] {
+        assert!(
+            help.stdout.contains(command),
+            "{command} missing from --help"
+        );
     }
 }
 

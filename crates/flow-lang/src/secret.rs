@@ -37,12 +37,19 @@ pub enum SecretReference {
 impl SecretReference {
     pub fn parse(reference: &str) -> Result<SecretReference, String> {
         if let Some(variable) = reference.strip_prefix("env:") {
-            let valid = variable.bytes().next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
-                && variable.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+            let valid = variable
+                .bytes()
+                .next()
+                .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+                && variable
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_');
             return if valid {
                 Ok(SecretReference::Env(variable.to_string()))
             } else {
-                Err(format!("\"{variable}\" is not an environment variable name"))
+                Err(format!(
+                    "\"{variable}\" is not an environment variable name"
+                ))
             };
         }
         let path = reference.strip_prefix("file:").unwrap_or(reference);
@@ -53,9 +60,13 @@ impl SecretReference {
         if let Some((scheme, _)) = reference.split_once(':')
             && scheme.len() > 1
             && scheme != "file"
-            && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+            && scheme
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
         {
-            return Err(format!("unknown secret scheme \"{scheme}:\": use \"file:\" or \"env:\""));
+            return Err(format!(
+                "unknown secret scheme \"{scheme}:\": use \"file:\" or \"env:\""
+            ));
         }
         Ok(SecretReference::File(path.to_string()))
     }
@@ -65,7 +76,9 @@ impl SecretReference {
         let object = value.as_object()?;
         let reference = object.get(SECRET_KEY)?;
         if object.len() != 1 {
-            return Some(Err(format!("a secret reference must be an object with the single key \"{SECRET_KEY}\"")));
+            return Some(Err(format!(
+                "a secret reference must be an object with the single key \"{SECRET_KEY}\""
+            )));
         }
         Some(match reference {
             Value::String(text) => SecretReference::parse(text),
@@ -76,10 +89,17 @@ impl SecretReference {
 
 /// Reports every malformed secret reference in a template, and every reference at all when
 /// `allowed` is false.
-pub(crate) fn check_references(value: &Value, pointer: &str, allowed: bool, diagnostics: &mut Vec<Diagnostic>) {
+pub(crate) fn check_references(
+    value: &Value,
+    pointer: &str,
+    allowed: bool,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
     match value {
         Value::Object(object) => {
-            let key = [SECRET_KEY, SECRET_PATH_KEY].into_iter().find(|key| object.contains_key(*key));
+            let key = [SECRET_KEY, SECRET_PATH_KEY]
+                .into_iter()
+                .find(|key| object.contains_key(*key));
             if let Some(key) = key {
                 let key_pointer = child_pointer(pointer, key);
                 if !allowed {
@@ -88,19 +108,30 @@ pub(crate) fn check_references(value: &Value, pointer: &str, allowed: bool, diag
                     return;
                 }
                 if object.len() != 1 {
-                    let message = format!("a secret reference must be an object with the single key \"{key}\"");
+                    let message = format!(
+                        "a secret reference must be an object with the single key \"{key}\""
+                    );
                     diagnostics.push(Diagnostic::new(pointer, message));
                 }
                 match &object[key] {
                     Value::String(text) if key == SECRET_KEY => {
                         if let Err(error) = SecretReference::parse(text) {
                             let hint = "write \"file:<path>\", \"env:<VARIABLE>\" or a file path";
-                            diagnostics.push(Diagnostic::new(key_pointer, format!("invalid secret reference: {error}")).with_hint(hint));
+                            diagnostics.push(
+                                Diagnostic::new(
+                                    key_pointer,
+                                    format!("invalid secret reference: {error}"),
+                                )
+                                .with_hint(hint),
+                            );
                         }
                     }
                     // A `.$` value is a path or intrinsic call, checked with the template.
                     Value::String(_) => {}
-                    _ => diagnostics.push(Diagnostic::new(key_pointer, format!("\"{key}\" must be a string"))),
+                    _ => diagnostics.push(Diagnostic::new(
+                        key_pointer,
+                        format!("\"{key}\" must be a string"),
+                    )),
                 }
                 return;
             }
@@ -123,9 +154,18 @@ mod tests {
 
     #[test]
     fn references() {
-        assert_eq!(SecretReference::parse("file:a/b.key"), Ok(SecretReference::File("a/b.key".into())));
-        assert_eq!(SecretReference::parse("certs/key.pem"), Ok(SecretReference::File("certs/key.pem".into())));
-        assert_eq!(SecretReference::parse("env:TLS_KEY"), Ok(SecretReference::Env("TLS_KEY".into())));
+        assert_eq!(
+            SecretReference::parse("file:a/b.key"),
+            Ok(SecretReference::File("a/b.key".into()))
+        );
+        assert_eq!(
+            SecretReference::parse("certs/key.pem"),
+            Ok(SecretReference::File("certs/key.pem".into()))
+        );
+        assert_eq!(
+            SecretReference::parse("env:TLS_KEY"),
+            Ok(SecretReference::Env("TLS_KEY".into()))
+        );
         assert!(SecretReference::parse("vault:x").is_err());
         assert!(SecretReference::parse("env:1X").is_err());
         assert!(SecretReference::parse("file:").is_err());

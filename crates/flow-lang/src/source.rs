@@ -34,19 +34,31 @@ impl Source {
     /// Parses `text`; invalid JSON is one diagnostic at the root with serde_json's line:column.
     pub fn parse(text: &str) -> Result<Source, Diagnostic> {
         let value: Value = serde_json::from_str(text).map_err(|error| {
-            let mut diagnostic = Diagnostic::new("", format!("invalid JSON: {}", json_error_message(&error)));
+            let mut diagnostic =
+                Diagnostic::new("", format!("invalid JSON: {}", json_error_message(&error)));
             if error.line() > 0 {
                 diagnostic.line = Some(error.line());
                 diagnostic.column = Some(error.column().max(1));
             }
             diagnostic
         })?;
-        let mut scanner = Scanner { text: text.as_bytes(), offset: 0, line: 1, column: 1, positions: HashMap::new(), duplicates: Vec::new() };
+        let mut scanner = Scanner {
+            text: text.as_bytes(),
+            offset: 0,
+            line: 1,
+            column: 1,
+            positions: HashMap::new(),
+            duplicates: Vec::new(),
+        };
         scanner.skip_whitespace();
         let root = scanner.position();
         scanner.positions.insert(String::new(), root);
         scanner.value(String::new());
-        Ok(Source { value, positions: scanner.positions, duplicate_keys: scanner.duplicates })
+        Ok(Source {
+            value,
+            positions: scanner.positions,
+            duplicate_keys: scanner.duplicates,
+        })
     }
 
     /// Where the member or element at `pointer` is written; for a pointer that does not exist
@@ -119,7 +131,10 @@ impl Scanner<'_> {
     }
 
     fn position(&self) -> Position {
-        Position { line: self.line, column: self.column }
+        Position {
+            line: self.line,
+            column: self.column,
+        }
     }
 
     fn skip_whitespace(&mut self) {
@@ -191,7 +206,8 @@ impl Scanner<'_> {
             _ => {
                 let at = self.position();
                 self.positions.entry(pointer).or_insert(at);
-                while matches!(self.peek(), Some(b) if !matches!(b, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r')) {
+                while matches!(self.peek(), Some(b) if !matches!(b, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r'))
+                {
                     self.bump();
                 }
             }
@@ -228,11 +244,23 @@ mod tests {
     fn positions_and_duplicates() {
         let text = "{\n  \"StartAt\": \"A\",\n  \"States\": {\n    \"A\": {\"Type\": \"Pass\"},\n    \"A\": [1, \"é\", {\"x/y\": 2}]\n  }\n}";
         let source = Source::parse(text).unwrap();
-        assert_eq!(source.position("/StartAt"), Some(Position { line: 2, column: 3 }));
+        assert_eq!(
+            source.position("/StartAt"),
+            Some(Position { line: 2, column: 3 })
+        );
         assert_eq!(source.position(""), Some(Position { line: 1, column: 1 }));
         assert_eq!(source.duplicate_keys, vec!["/States/A".to_string()]);
-        assert_eq!(source.position("/States/A/2/x~1y"), Some(Position { line: 5, column: 20 }));
-        assert_eq!(source.position("/States/Missing/Next"), Some(Position { line: 3, column: 3 }));
+        assert_eq!(
+            source.position("/States/A/2/x~1y"),
+            Some(Position {
+                line: 5,
+                column: 20
+            })
+        );
+        assert_eq!(
+            source.position("/States/Missing/Next"),
+            Some(Position { line: 3, column: 3 })
+        );
     }
 
     #[test]

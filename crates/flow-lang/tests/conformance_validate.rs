@@ -8,15 +8,22 @@ use std::path::PathBuf;
 use serde_json::Value;
 
 fn corpus(file: &str) -> Vec<Value> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/conformance").join(file);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/conformance")
+        .join(file);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    text.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).unwrap()).collect()
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
 /// Whether a case relies on JSONata, which flow reports as unsupported (tier 3, and a few
 /// tier 4 cases whose expected output holds placeholders).
 fn uses_jsonata(case: &Value) -> bool {
-    case["features"].as_array().is_some_and(|f| f.iter().any(|f| f == "jsonata"))
+    case["features"]
+        .as_array()
+        .is_some_and(|f| f.iter().any(|f| f == "jsonata"))
 }
 
 #[test]
@@ -36,8 +43,16 @@ fn recorded_definitions_load() {
             Err(diagnostics) => failures.push(format!("{}:\n  {:?}", case["name"], diagnostics)),
         }
     }
-    println!("corpus definitions: {loaded} loaded, {} rejected, {skipped} skipped (JSONata)", failures.len());
-    assert!(failures.is_empty(), "{} definitions rejected:\n{}", failures.len(), failures.join("\n"));
+    println!(
+        "corpus definitions: {loaded} loaded, {} rejected, {skipped} skipped (JSONata)",
+        failures.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} definitions rejected:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     assert_eq!(loaded, 802);
 }
 
@@ -58,7 +73,11 @@ fn expected_pointer(expected: &Value) -> Option<String> {
 fn definition_text(case: &Value) -> String {
     if case["definition"].is_null() {
         let name = case["name"].as_str().unwrap();
-        return if name.contains("NOT_A_DEF") { "not a definition".into() } else { String::new() };
+        return if name.contains("NOT_A_DEF") {
+            "not a definition".into()
+        } else {
+            String::new()
+        };
     }
     serde_json::to_string_pretty(&case["definition"]).unwrap()
 }
@@ -84,7 +103,10 @@ const KNOWN_GAPS: &[(&str, &str)] = &[
 ];
 
 fn known_gap(name: &str) -> Option<&'static str> {
-    KNOWN_GAPS.iter().find(|(case, _)| name.contains(case)).map(|(_, why)| *why)
+    KNOWN_GAPS
+        .iter()
+        .find(|(case, _)| name.contains(case))
+        .map(|(_, why)| *why)
 }
 
 #[test]
@@ -106,7 +128,9 @@ fn rejected_definitions_are_rejected() {
                     // Valid on AWS, but uses JSONata in a Map: unsupported by flow.
                     println!("valid on AWS, rejected for JSONata: {name}");
                 }
-                Err(diagnostics) => problems.push(format!("{name}: valid on AWS but rejected: {diagnostics:?}")),
+                Err(diagnostics) => problems.push(format!(
+                    "{name}: valid on AWS but rejected: {diagnostics:?}"
+                )),
             }
             continue;
         }
@@ -127,7 +151,9 @@ fn rejected_definitions_are_rejected() {
             if diagnostics.iter().any(|d| same_place(&d.pointer, &pointer)) {
                 matched += 1;
             } else {
-                problems.push(format!("{name}: expected a diagnostic at {pointer}, got {diagnostics:?}"));
+                problems.push(format!(
+                    "{name}: expected a diagnostic at {pointer}, got {diagnostics:?}"
+                ));
             }
         }
     }

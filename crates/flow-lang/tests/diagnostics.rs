@@ -14,7 +14,11 @@ fn render(text: &str) -> String {
             (Some(line), Some(column)) => format!("{line}:{column}"),
             _ => "?:?".to_string(),
         };
-        let pointer = if diagnostic.pointer.is_empty() { "/" } else { &diagnostic.pointer };
+        let pointer = if diagnostic.pointer.is_empty() {
+            "/"
+        } else {
+            &diagnostic.pointer
+        };
         out.push_str(&format!("{position} {pointer}: {}\n", diagnostic.message));
         if let Some(hint) = diagnostic.hint {
             out.push_str(&format!("    hint: {hint}\n"));
@@ -26,10 +30,16 @@ fn render(text: &str) -> String {
 #[test]
 fn invalid_definitions() {
     let directory = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/invalid");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&directory).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&directory)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     files.retain(|p| p.extension().is_some_and(|e| e == "json"));
     files.sort();
-    assert!(files.len() >= 20, "expected the whole set of invalid definitions");
+    assert!(
+        files.len() >= 20,
+        "expected the whole set of invalid definitions"
+    );
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
         let name = file.file_stem().unwrap().to_string_lossy().to_string();

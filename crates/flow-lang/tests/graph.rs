@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use flow_lang::graph::{Edge, fill_from};
 
 fn data(name: &str) -> String {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/valid").join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/valid")
+        .join(name);
     std::fs::read_to_string(path).unwrap()
 }
 
@@ -34,11 +36,16 @@ fn edges_are_typed() {
     let edges: Vec<&Edge> = graph.graph.edge_weights().collect();
     assert!(edges.contains(&&Edge::Catch(vec!["States.ALL".into()])));
     assert!(edges.contains(&&Edge::Choice("$.probes[0].status == 200".into())));
-    assert!(edges.contains(&&Edge::Choice("$.retry is present && !($.mode == \"strict\")".into())));
+    assert!(edges.contains(&&Edge::Choice(
+        "$.retry is present && !($.mode == \"strict\")".into()
+    )));
     assert!(edges.contains(&&Edge::Default));
     let (fork, node) = graph.find("Fork").unwrap();
     assert_eq!(fork.nested[&node].len(), 2);
-    assert!(graph.find("Check").is_some(), "Map processors are nested graphs");
+    assert!(
+        graph.find("Check").is_some(),
+        "Map processors are nested graphs"
+    );
 }
 
 #[test]
@@ -53,11 +60,17 @@ fn mermaid() {
 
 #[test]
 fn status_colours() {
-    let colours: HashMap<String, String> =
-        [("Prepare".to_string(), "palegreen".to_string()), ("Volume".to_string(), "salmon".to_string())].into();
+    let colours: HashMap<String, String> = [
+        ("Prepare".to_string(), "palegreen".to_string()),
+        ("Volume".to_string(), "salmon".to_string()),
+    ]
+    .into();
     let fill = fill_from(&colours);
     let dot = pipeline().to_dot(&fill);
-    assert!(dot.contains("\"state:Prepare\" [label=\"Prepare\\nTask\", fillcolor=\"palegreen\"];"), "{dot}");
+    assert!(
+        dot.contains("\"state:Prepare\" [label=\"Prepare\\nTask\", fillcolor=\"palegreen\"];"),
+        "{dot}"
+    );
     assert!(dot.contains("fillcolor=\"salmon\""));
     let mermaid = pipeline().to_mermaid(&fill);
     assert!(mermaid.contains("style s0 fill:palegreen"), "{mermaid}");
@@ -68,13 +81,27 @@ fn status_colours() {
 fn graphviz_accepts_the_dot() {
     use std::io::Write;
     use std::process::{Command, Stdio};
-    let Ok(mut child) = Command::new("dot").arg("-Tsvg").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()
+    let Ok(mut child) = Command::new("dot")
+        .arg("-Tsvg")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
     else {
         eprintln!("skipped: Graphviz `dot` is not installed");
         return;
     };
-    child.stdin.take().unwrap().write_all(pipeline().to_dot(&|_| Some("lightblue".into())).as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(pipeline().to_dot(&|_| Some("lightblue".into())).as_bytes())
+        .unwrap();
     let output = child.wait_with_output().unwrap();
-    assert!(output.status.success(), "dot rejected the graph: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "dot rejected the graph: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(String::from_utf8_lossy(&output.stdout).contains("<svg"));
 }

@@ -12,13 +12,22 @@ pub fn run(args: GraphArgs) -> anyhow::Result<ExitCode> {
     if !path.exists() && !args.target.ends_with(".json") {
         return super::graph_execution::run(args);
     }
-    let Some(machine) = definition::load(path)? else { return Ok(ExitCode::from(2)) };
-    print!("{}", render(&flow_lang::compile(&machine), args.format, &|_| None));
+    let Some(machine) = definition::load(path)? else {
+        return Ok(ExitCode::from(2));
+    };
+    print!(
+        "{}",
+        render(&flow_lang::compile(&machine), args.format, &|_| None)
+    );
     Ok(ExitCode::SUCCESS)
 }
 
 /// Renders a graph in the chosen format, with node fills by state name.
-pub fn render(graph: &flow_lang::MachineGraph, format: GraphFormat, fill: &dyn Fn(&str) -> Option<String>) -> String {
+pub fn render(
+    graph: &flow_lang::MachineGraph,
+    format: GraphFormat,
+    fill: &dyn Fn(&str) -> Option<String>,
+) -> String {
     match format {
         GraphFormat::Dot => graph.to_dot(fill),
         GraphFormat::Mermaid => graph.to_mermaid(fill),

@@ -6,7 +6,9 @@ use crate::cli::ValidateArgs;
 use crate::definition;
 
 pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
-    let Some(machine) = definition::load(&args.definition)? else { return Ok(ExitCode::from(2)) };
+    let Some(machine) = definition::load(&args.definition)? else {
+        return Ok(ExitCode::from(2));
+    };
     let states = count_states(machine.machine());
     println!("{}: valid ({states} states)", args.definition.display());
     Ok(ExitCode::SUCCESS)

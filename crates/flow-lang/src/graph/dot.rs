@@ -13,8 +13,14 @@ pub fn render(graph: &MachineGraph, fill: &dyn Fn(&str) -> Option<String>) -> St
     out.push_str("  node [shape=box, style=\"rounded,filled\", fillcolor=\"white\", fontname=\"Helvetica\"];\n");
     out.push_str("  edge [fontname=\"Helvetica\", fontsize=10];\n");
     out.push_str("  start [shape=circle, label=\"\", width=0.2, style=filled, fillcolor=black];\n");
-    out.push_str("  end [shape=doublecircle, label=\"\", width=0.15, style=filled, fillcolor=black];\n");
-    let mut renderer = Renderer { out, clusters: 0, fill };
+    out.push_str(
+        "  end [shape=doublecircle, label=\"\", width=0.15, style=filled, fillcolor=black];\n",
+    );
+    let mut renderer = Renderer {
+        out,
+        clusters: 0,
+        fill,
+    };
     let (start, terminals) = renderer.machine(graph, 1);
     if let Some(start) = start {
         let _ = writeln!(renderer.out, "  start -> {start};");
@@ -38,7 +44,12 @@ fn id(name: &str) -> String {
 }
 
 fn quote(text: &str) -> String {
-    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n"))
+    format!(
+        "\"{}\"",
+        text.replace('\\', "\\\\")
+            .replace('"', "\\\"")
+            .replace('\n', "\\n")
+    )
 }
 
 impl Renderer<'_> {
@@ -53,9 +64,16 @@ impl Renderer<'_> {
                 "Succeed" | "Fail" => ", peripheries=2",
                 _ => "",
             };
-            let fill = (self.fill)(&node.name).map(|c| format!(", fillcolor={}", quote(&c))).unwrap_or_default();
+            let fill = (self.fill)(&node.name)
+                .map(|c| format!(", fillcolor={}", quote(&c)))
+                .unwrap_or_default();
             let label = format!("{}\n{}", node.name, node.kind);
-            let _ = writeln!(self.out, "{indent}{} [label={}{shape}{fill}];", id(&node.name), quote(&label));
+            let _ = writeln!(
+                self.out,
+                "{indent}{} [label={}{shape}{fill}];",
+                id(&node.name),
+                quote(&label)
+            );
             if node.terminal {
                 terminals.push(id(&node.name));
             }
@@ -63,14 +81,31 @@ impl Renderer<'_> {
                 for (number, nested) in inner.iter().enumerate() {
                     let cluster = self.clusters;
                     self.clusters += 1;
-                    let title = if node.kind == "Map" { format!("{}: item processor", node.name) } else { format!("{}: branch {number}", node.name) };
+                    let title = if node.kind == "Map" {
+                        format!("{}: item processor", node.name)
+                    } else {
+                        format!("{}: branch {number}", node.name)
+                    };
                     let _ = writeln!(self.out, "{indent}subgraph cluster_{cluster} {{");
-                    let _ = writeln!(self.out, "{indent}  label={}; style=\"rounded,dashed\"; color=gray40;", quote(&title));
+                    let _ = writeln!(
+                        self.out,
+                        "{indent}  label={}; style=\"rounded,dashed\"; color=gray40;",
+                        quote(&title)
+                    );
                     let (start, _) = self.machine(nested, depth + 1);
                     let _ = writeln!(self.out, "{indent}}}");
                     if let Some(start) = start {
-                        let edge_label = if node.kind == "Map" { "each item".to_string() } else { format!("branch {number}") };
-                        let _ = writeln!(self.out, "{indent}{} -> {start} [label={}, style=dotted];", id(&node.name), quote(&edge_label));
+                        let edge_label = if node.kind == "Map" {
+                            "each item".to_string()
+                        } else {
+                            format!("branch {number}")
+                        };
+                        let _ = writeln!(
+                            self.out,
+                            "{indent}{} -> {start} [label={}, style=dotted];",
+                            id(&node.name),
+                            quote(&edge_label)
+                        );
                     }
                 }
             }
@@ -82,7 +117,10 @@ impl Renderer<'_> {
                 Edge::Next => String::new(),
                 Edge::Choice(rule) => format!(" [label={}]", quote(rule)),
                 Edge::Default => " [label=\"Default\", style=bold]".to_string(),
-                Edge::Catch(errors) => format!(" [label={}, style=dashed, color=red3, fontcolor=red3]", quote(&errors.join(", "))),
+                Edge::Catch(errors) => format!(
+                    " [label={}, style=dashed, color=red3, fontcolor=red3]",
+                    quote(&errors.join(", "))
+                ),
             };
             let _ = writeln!(self.out, "{indent}{from} -> {to}{attributes};");
         }

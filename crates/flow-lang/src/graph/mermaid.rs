@@ -8,7 +8,13 @@ use petgraph::visit::EdgeRef;
 use super::{Edge, MachineGraph};
 
 pub fn render(graph: &MachineGraph, fill: &dyn Fn(&str) -> Option<String>) -> String {
-    let mut renderer = Renderer { out: String::from("flowchart TD\n"), ids: Vec::new(), subgraphs: 0, styles: Vec::new(), fill };
+    let mut renderer = Renderer {
+        out: String::from("flowchart TD\n"),
+        ids: Vec::new(),
+        subgraphs: 0,
+        styles: Vec::new(),
+        fill,
+    };
     renderer.out.push_str("  start((\" \"))\n");
     renderer.out.push_str("  finish(((\" \")))\n");
     let (start, terminals) = renderer.machine(graph, 1);
@@ -36,7 +42,11 @@ struct Renderer<'f> {
 
 /// Text inside a quoted Mermaid label.
 fn escape(text: &str) -> String {
-    text.replace('&', "#amp;").replace('"', "#quot;").replace('<', "#lt;").replace('>', "#gt;").replace('|', "#124;")
+    text.replace('&', "#amp;")
+        .replace('"', "#quot;")
+        .replace('<', "#lt;")
+        .replace('>', "#gt;")
+        .replace('|', "#124;")
 }
 
 impl Renderer<'_> {
@@ -75,12 +85,24 @@ impl Renderer<'_> {
                 for (number, nested) in inner.iter().enumerate() {
                     let subgraph = self.subgraphs;
                     self.subgraphs += 1;
-                    let title = if node.kind == "Map" { format!("{}: item processor", node.name) } else { format!("{}: branch {number}", node.name) };
-                    let _ = writeln!(self.out, "{indent}subgraph g{subgraph} [\"{}\"]", escape(&title));
+                    let title = if node.kind == "Map" {
+                        format!("{}: item processor", node.name)
+                    } else {
+                        format!("{}: branch {number}", node.name)
+                    };
+                    let _ = writeln!(
+                        self.out,
+                        "{indent}subgraph g{subgraph} [\"{}\"]",
+                        escape(&title)
+                    );
                     let (start, _) = self.machine(nested, depth + 1);
                     let _ = writeln!(self.out, "{indent}end");
                     if let Some(start) = start {
-                        let edge_label = if node.kind == "Map" { "each item".to_string() } else { format!("branch {number}") };
+                        let edge_label = if node.kind == "Map" {
+                            "each item".to_string()
+                        } else {
+                            format!("branch {number}")
+                        };
                         let _ = writeln!(self.out, "{indent}{id} -.->|\"{edge_label}\"| {start}");
                     }
                 }
@@ -93,10 +115,18 @@ impl Renderer<'_> {
                 Edge::Next => format!("{from} --> {to}"),
                 Edge::Choice(rule) => format!("{from} -->|\"{}\"| {to}", escape(rule)),
                 Edge::Default => format!("{from} ==>|\"Default\"| {to}"),
-                Edge::Catch(errors) => format!("{from} -.->|\"catch {}\"| {to}", escape(&errors.join(", "))),
+                Edge::Catch(errors) => {
+                    format!("{from} -.->|\"catch {}\"| {to}", escape(&errors.join(", ")))
+                }
             };
             let _ = writeln!(self.out, "{indent}{line}");
         }
-        (graph.start.map(|s| graph.graph[s].name.clone()).map(|name| self.id(&name)), terminals)
+        (
+            graph
+                .start
+                .map(|s| graph.graph[s].name.clone())
+                .map(|name| self.id(&name)),
+            terminals,
+        )
     }
 }

@@ -9,7 +9,10 @@ use std::collections::HashMap;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 
-use crate::model::{ChoiceRule, Comparison, Condition, ErrorMatcher, Operand, Operator, State, StateKind, StateMachine, Transition};
+use crate::model::{
+    ChoiceRule, Comparison, Condition, ErrorMatcher, Operand, Operator, State, StateKind,
+    StateMachine, Transition,
+};
 use crate::validate::ValidatedMachine;
 
 /// One state.
@@ -87,11 +90,19 @@ fn build(machine: &StateMachine) -> MachineGraph {
             }
         }
         for catcher in state.catchers() {
-            link(&catcher.next, Edge::Catch(catcher.error_equals.iter().map(matcher_name).collect()));
+            link(
+                &catcher.next,
+                Edge::Catch(catcher.error_equals.iter().map(matcher_name).collect()),
+            );
         }
     }
     let start = index.get(machine.start_at.as_str()).copied();
-    MachineGraph { graph, start, pointer: machine.pointer.clone(), nested }
+    MachineGraph {
+        graph,
+        start,
+        pointer: machine.pointer.clone(),
+        nested,
+    }
 }
 
 fn is_terminal(state: &State) -> bool {
@@ -117,8 +128,16 @@ pub fn describe_rule(rule: &ChoiceRule) -> String {
 
 fn describe(condition: &Condition, nested: bool) -> String {
     let joined = |parts: &[Condition], glue: &str| {
-        let text = parts.iter().map(|c| describe(c, true)).collect::<Vec<_>>().join(glue);
-        if nested && parts.len() > 1 { format!("({text})") } else { text }
+        let text = parts
+            .iter()
+            .map(|c| describe(c, true))
+            .collect::<Vec<_>>()
+            .join(glue);
+        if nested && parts.len() > 1 {
+            format!("({text})")
+        } else {
+            text
+        }
     };
     match condition {
         Condition::And(parts) => joined(parts, " && "),
@@ -143,7 +162,10 @@ fn describe_comparison(comparison: &Comparison) -> String {
         Operand::Path(path) => path.as_str().to_string(),
     };
     let test = |what: &str| {
-        let negated = matches!(&comparison.operand, Operand::Literal(serde_json::Value::Bool(false)));
+        let negated = matches!(
+            &comparison.operand,
+            Operand::Literal(serde_json::Value::Bool(false))
+        );
         format!("{variable} is {}{what}", if negated { "not " } else { "" })
     };
     let symbol = match comparison.operator {
@@ -177,10 +199,17 @@ impl MachineGraph {
 
     /// The node of a state, searching nested graphs too.
     pub fn find(&self, name: &str) -> Option<(&MachineGraph, NodeIndex)> {
-        if let Some(node) = self.graph.node_indices().find(|i| self.graph[*i].name == name) {
+        if let Some(node) = self
+            .graph
+            .node_indices()
+            .find(|i| self.graph[*i].name == name)
+        {
             return Some((self, node));
         }
-        self.nested.values().flatten().find_map(|inner| inner.find(name))
+        self.nested
+            .values()
+            .flatten()
+            .find_map(|inner| inner.find(name))
     }
 }
 

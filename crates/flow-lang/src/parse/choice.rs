@@ -21,8 +21,13 @@ pub fn choice_state(parser: &mut Parser, state: Object) -> ChoiceState {
                     }
                 }
             }
-            Some(Value::Array(_)) => parser.report(pointer, "\"Choices\" must hold at least one rule"),
-            Some(other) => parser.report(pointer, format!("\"Choices\" must be an array, found {}", type_name(other))),
+            Some(Value::Array(_)) => {
+                parser.report(pointer, "\"Choices\" must hold at least one rule")
+            }
+            Some(other) => parser.report(
+                pointer,
+                format!("\"Choices\" must be an array, found {}", type_name(other)),
+            ),
             None => {}
         }
     }
@@ -36,8 +41,10 @@ pub fn choice_state(parser: &mut Parser, state: Object) -> ChoiceState {
 
 /// Every field a rule may have, for the "did you mean" hint.
 fn rule_fields() -> Vec<String> {
-    let mut fields: Vec<String> =
-        ["Variable", "And", "Or", "Not", "Comment", "Next", "Assign"].iter().map(|f| f.to_string()).collect();
+    let mut fields: Vec<String> = ["Variable", "And", "Or", "Not", "Comment", "Next", "Assign"]
+        .iter()
+        .map(|f| f.to_string())
+        .collect();
     for operator in Operator::ALL {
         fields.push(operator.name().to_string());
         if operator.has_path_form() {
@@ -52,7 +59,12 @@ fn top_rule(parser: &mut Parser, value: &Value, pointer: &str) -> Option<ChoiceR
     let condition = condition(parser, rule, true);
     let next = parser.required_string(rule, "Next");
     let assign = parser.template(rule, "Assign", true);
-    Some(ChoiceRule { condition: condition?, next: next?.to_string(), assign, pointer: pointer.to_string() })
+    Some(ChoiceRule {
+        condition: condition?,
+        next: next?.to_string(),
+        assign,
+        pointer: pointer.to_string(),
+    })
 }
 
 fn condition(parser: &mut Parser, rule: Object, top: bool) -> Option<Condition> {
@@ -63,11 +75,17 @@ fn condition(parser: &mut Parser, rule: Object, top: bool) -> Option<Condition> 
     if !top {
         for field in ["Next", "Assign"] {
             if rule.has(field) {
-                parser.report(rule.pointer_of(field), format!("\"{field}\" is only allowed in a top-level Choice rule"));
+                parser.report(
+                    rule.pointer_of(field),
+                    format!("\"{field}\" is only allowed in a top-level Choice rule"),
+                );
             }
         }
     }
-    let combinators: Vec<&str> = ["And", "Or", "Not"].into_iter().filter(|f| rule.has(f)).collect();
+    let combinators: Vec<&str> = ["And", "Or", "Not"]
+        .into_iter()
+        .filter(|f| rule.has(f))
+        .collect();
     let operators: Vec<(Operator, bool)> = Operator::ALL
         .iter()
         .flat_map(|op| [(*op, false), (*op, true)])
@@ -75,7 +93,8 @@ fn condition(parser: &mut Parser, rule: Object, top: bool) -> Option<Condition> 
         .collect();
     if combinators.len() + operators.len() != 1 {
         let message = if combinators.is_empty() && operators.is_empty() {
-            "a Choice rule needs one comparison operator or one of \"And\", \"Or\", \"Not\"".to_string()
+            "a Choice rule needs one comparison operator or one of \"And\", \"Or\", \"Not\""
+                .to_string()
         } else {
             "a Choice rule must have exactly one comparison operator or combinator".to_string()
         };
@@ -84,7 +103,10 @@ fn condition(parser: &mut Parser, rule: Object, top: bool) -> Option<Condition> 
     }
     if let Some(combinator) = combinators.first() {
         if rule.has("Variable") {
-            parser.report(rule.pointer_of("Variable"), format!("\"Variable\" cannot be used with \"{combinator}\""));
+            parser.report(
+                rule.pointer_of("Variable"),
+                format!("\"Variable\" cannot be used with \"{combinator}\""),
+            );
         }
         let pointer = rule.pointer_of(combinator);
         let value = rule.get(combinator)?;
@@ -93,11 +115,20 @@ fn condition(parser: &mut Parser, rule: Object, top: bool) -> Option<Condition> 
             return Some(Condition::Not(Box::new(condition(parser, inner, false)?)));
         }
         let Value::Array(items) = value else {
-            parser.report(pointer, format!("\"{combinator}\" must be an array of rules, found {}", type_name(value)));
+            parser.report(
+                pointer,
+                format!(
+                    "\"{combinator}\" must be an array of rules, found {}",
+                    type_name(value)
+                ),
+            );
             return None;
         };
         if items.is_empty() {
-            parser.report(pointer.clone(), format!("\"{combinator}\" must hold at least one rule"));
+            parser.report(
+                pointer.clone(),
+                format!("\"{combinator}\" must hold at least one rule"),
+            );
         }
         let mut conditions = Vec::new();
         for (index, item) in items.iter().enumerate() {
@@ -106,7 +137,11 @@ fn condition(parser: &mut Parser, rule: Object, top: bool) -> Option<Condition> 
                 conditions.extend(condition(parser, inner, false));
             }
         }
-        return Some(if *combinator == "And" { Condition::And(conditions) } else { Condition::Or(conditions) });
+        return Some(if *combinator == "And" {
+            Condition::And(conditions)
+        } else {
+            Condition::Or(conditions)
+        });
     }
     let (operator, is_path) = operators[0];
     let variable = match rule.get("Variable") {
@@ -117,12 +152,27 @@ fn condition(parser: &mut Parser, rule: Object, top: bool) -> Option<Condition> 
         }
     };
     let field = field_name(operator, is_path);
-    let operand = if is_path { parser.path(rule, &field, false).flatten().map(Operand::Path) } else { literal(parser, rule, operator, &field) };
-    Some(Condition::Comparison(Comparison { variable: variable?, operator, operand: operand? }))
+    let operand = if is_path {
+        parser
+            .path(rule, &field, false)
+            .flatten()
+            .map(Operand::Path)
+    } else {
+        literal(parser, rule, operator, &field)
+    };
+    Some(Condition::Comparison(Comparison {
+        variable: variable?,
+        operator,
+        operand: operand?,
+    }))
 }
 
 fn field_name(operator: Operator, path: bool) -> String {
-    if path { format!("{}Path", operator.name()) } else { operator.name().to_string() }
+    if path {
+        format!("{}Path", operator.name())
+    } else {
+        operator.name().to_string()
+    }
 }
 
 /// The literal operand, of the JSON type the operator compares.
@@ -130,16 +180,28 @@ fn literal(parser: &mut Parser, rule: Object, operator: Operator, field: &str) -
     use Operator::*;
     let value = rule.get(field)?;
     let (fits, expected) = match operator {
-        StringEquals | StringLessThan | StringGreaterThan | StringLessThanEquals | StringGreaterThanEquals | StringMatches => {
-            (value.is_string(), "a string")
+        StringEquals
+        | StringLessThan
+        | StringGreaterThan
+        | StringLessThanEquals
+        | StringGreaterThanEquals
+        | StringMatches => (value.is_string(), "a string"),
+        NumericEquals
+        | NumericLessThan
+        | NumericGreaterThan
+        | NumericLessThanEquals
+        | NumericGreaterThanEquals => (value.is_number(), "a number"),
+        TimestampEquals
+        | TimestampLessThan
+        | TimestampGreaterThan
+        | TimestampLessThanEquals
+        | TimestampGreaterThanEquals => (
+            value.as_str().is_some_and(is_rfc3339),
+            "an RFC 3339 timestamp string",
+        ),
+        BooleanEquals | IsNull | IsPresent | IsNumeric | IsString | IsBoolean | IsTimestamp => {
+            (value.is_boolean(), "a boolean")
         }
-        NumericEquals | NumericLessThan | NumericGreaterThan | NumericLessThanEquals | NumericGreaterThanEquals => {
-            (value.is_number(), "a number")
-        }
-        TimestampEquals | TimestampLessThan | TimestampGreaterThan | TimestampLessThanEquals | TimestampGreaterThanEquals => {
-            (value.as_str().is_some_and(is_rfc3339), "an RFC 3339 timestamp string")
-        }
-        BooleanEquals | IsNull | IsPresent | IsNumeric | IsString | IsBoolean | IsTimestamp => (value.is_boolean(), "a boolean"),
     };
     if fits {
         Some(Operand::Literal(value.clone()))
@@ -150,7 +212,8 @@ fn literal(parser: &mut Parser, rule: Object, operator: Operator, field: &str) -
         };
         let message = format!("\"{field}\" must be {expected}, found {found}");
         let looks_like_path = value.as_str().is_some_and(|text| text.starts_with('$'));
-        let hint = (looks_like_path && operator.has_path_form()).then(|| format!("to compare with a path, write \"{field}Path\""));
+        let hint = (looks_like_path && operator.has_path_form())
+            .then(|| format!("to compare with a path, write \"{field}Path\""));
         match hint {
             Some(hint) => parser.report_with_hint(rule.pointer_of(field), message, hint),
             None => parser.report(rule.pointer_of(field), message),

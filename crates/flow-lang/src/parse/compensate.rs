@@ -31,7 +31,14 @@ pub fn compensation(parser: &mut Parser, state: Object) -> Option<Compensation> 
     let value = state.get("Compensate")?;
     let pointer = state.pointer_of("Compensate");
     let object = parser.object(value, &pointer, "\"Compensate\"")?;
-    let fields = ["Resource", "Parameters", "Retry", "TimeoutSeconds", "TimeoutSecondsPath", "Comment"];
+    let fields = [
+        "Resource",
+        "Parameters",
+        "Retry",
+        "TimeoutSeconds",
+        "TimeoutSecondsPath",
+        "Comment",
+    ];
     parser.check_fields(object, &fields, None);
     Some(Compensation {
         resource: resource_field(parser, object),

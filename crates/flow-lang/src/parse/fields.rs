@@ -11,16 +11,56 @@ use crate::template::{Template, ValueExpr};
 /// Every field some state type has, so that a field of another type is reported as misplaced
 /// ("not allowed in a Pass state") rather than unknown.
 pub const ALL_STATE_FIELDS: &[&str] = &[
-    "Type", "Comment", "QueryLanguage", "Next", "End", "InputPath", "OutputPath", "ResultPath",
-    "Parameters", "ResultSelector", "Result", "Assign", "Resource", "Retry", "Catch",
-    "TimeoutSeconds", "TimeoutSecondsPath", "HeartbeatSeconds", "HeartbeatSecondsPath",
-    "Credentials", "Compensate", "Choices", "Default", "Seconds", "Timestamp", "SecondsPath",
-    "TimestampPath", "Error", "ErrorPath", "Cause", "CausePath", "Branches", "ItemProcessor",
-    "Iterator", "ItemsPath", "ItemSelector", "MaxConcurrency", "MaxConcurrencyPath",
-    "ToleratedFailurePercentage", "ToleratedFailurePercentagePath", "ToleratedFailureCount",
-    "ToleratedFailureCountPath", "Label", "ItemReader", "ItemBatcher", "ResultWriter",
+    "Type",
+    "Comment",
+    "QueryLanguage",
+    "Next",
+    "End",
+    "InputPath",
+    "OutputPath",
+    "ResultPath",
+    "Parameters",
+    "ResultSelector",
+    "Result",
+    "Assign",
+    "Resource",
+    "Retry",
+    "Catch",
+    "TimeoutSeconds",
+    "TimeoutSecondsPath",
+    "HeartbeatSeconds",
+    "HeartbeatSecondsPath",
+    "Credentials",
+    "Compensate",
+    "Choices",
+    "Default",
+    "Seconds",
+    "Timestamp",
+    "SecondsPath",
+    "TimestampPath",
+    "Error",
+    "ErrorPath",
+    "Cause",
+    "CausePath",
+    "Branches",
+    "ItemProcessor",
+    "Iterator",
+    "ItemsPath",
+    "ItemSelector",
+    "MaxConcurrency",
+    "MaxConcurrencyPath",
+    "ToleratedFailurePercentage",
+    "ToleratedFailurePercentagePath",
+    "ToleratedFailureCount",
+    "ToleratedFailureCountPath",
+    "Label",
+    "ItemReader",
+    "ItemBatcher",
+    "ResultWriter",
     // JSONata-only fields, so that they read as misplaced in a JSONPath state.
-    "Arguments", "Output", "Items",
+    "Arguments",
+    "Output",
+    "Items",
 ];
 
 #[derive(Default)]
@@ -66,16 +106,30 @@ impl Parser {
         self.diagnostics.push(Diagnostic::new(pointer, message));
     }
 
-    pub fn report_with_hint(&mut self, pointer: impl Into<String>, message: impl Into<String>, hint: impl Into<String>) {
-        self.diagnostics.push(Diagnostic::new(pointer, message).with_hint(hint));
+    pub fn report_with_hint(
+        &mut self,
+        pointer: impl Into<String>,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
+        self.diagnostics
+            .push(Diagnostic::new(pointer, message).with_hint(hint));
     }
 
     /// The value as an object, or a diagnostic naming `what` it should have been.
-    pub fn object<'v>(&mut self, value: &'v Value, pointer: &'v str, what: &str) -> Option<Object<'v>> {
+    pub fn object<'v>(
+        &mut self,
+        value: &'v Value,
+        pointer: &'v str,
+        what: &str,
+    ) -> Option<Object<'v>> {
         match value {
             Value::Object(map) => Some(Object { map, pointer }),
             other => {
-                self.report(pointer, format!("{what} must be an object, found {}", type_name(other)));
+                self.report(
+                    pointer,
+                    format!("{what} must be an object, found {}", type_name(other)),
+                );
                 None
             }
         }
@@ -93,12 +147,19 @@ impl Parser {
             let suggestion = closest(field, allowed);
             match misplaced_in {
                 Some(kind) if ALL_STATE_FIELDS.contains(&field.as_str()) => {
-                    self.report(pointer, format!("field \"{field}\" is not allowed in a {kind} state"));
+                    self.report(
+                        pointer,
+                        format!("field \"{field}\" is not allowed in a {kind} state"),
+                    );
                 }
                 _ => {
                     let message = format!("unknown field \"{field}\"");
                     match suggestion {
-                        Some(name) => self.report_with_hint(pointer, message, format!("did you mean \"{name}\"?")),
+                        Some(name) => self.report_with_hint(
+                            pointer,
+                            message,
+                            format!("did you mean \"{name}\"?"),
+                        ),
                         None => self.report(pointer, message),
                     }
                 }
@@ -110,7 +171,10 @@ impl Parser {
         if object.has(field) {
             Some(())
         } else {
-            self.report(object.pointer, format!("missing required field \"{field}\""));
+            self.report(
+                object.pointer,
+                format!("missing required field \"{field}\""),
+            );
             None
         }
     }
@@ -119,8 +183,15 @@ impl Parser {
     pub fn exclusive(&mut self, object: Object, fields: &[&str]) {
         let present: Vec<&str> = fields.iter().copied().filter(|f| object.has(f)).collect();
         if present.len() > 1 {
-            let list = present.iter().map(|f| format!("\"{f}\"")).collect::<Vec<_>>().join(" and ");
-            self.report(object.pointer_of(present[1]), format!("{list} cannot be used together"));
+            let list = present
+                .iter()
+                .map(|f| format!("\"{f}\""))
+                .collect::<Vec<_>>()
+                .join(" and ");
+            self.report(
+                object.pointer_of(present[1]),
+                format!("{list} cannot be used together"),
+            );
         }
     }
 
@@ -128,7 +199,10 @@ impl Parser {
         match object.get(field)? {
             Value::String(text) => Some(text),
             other => {
-                self.report(object.pointer_of(field), format!("\"{field}\" must be a string, found {}", type_name(other)));
+                self.report(
+                    object.pointer_of(field),
+                    format!("\"{field}\" must be a string, found {}", type_name(other)),
+                );
                 None
             }
         }
@@ -143,32 +217,56 @@ impl Parser {
         match object.get(field)? {
             Value::Bool(flag) => Some(*flag),
             other => {
-                self.report(object.pointer_of(field), format!("\"{field}\" must be a boolean, found {}", type_name(other)));
+                self.report(
+                    object.pointer_of(field),
+                    format!("\"{field}\" must be a boolean, found {}", type_name(other)),
+                );
                 None
             }
         }
     }
 
     /// An integer in `minimum..=maximum`.
-    pub fn integer(&mut self, object: Object, field: &str, minimum: i64, maximum: i64) -> Option<u64> {
+    pub fn integer(
+        &mut self,
+        object: Object,
+        field: &str,
+        minimum: i64,
+        maximum: i64,
+    ) -> Option<u64> {
         let value = object.get(field)?;
         let number = match value {
             Value::Number(number) => number,
             other => {
-                self.report(object.pointer_of(field), format!("\"{field}\" must be an integer, found {}", type_name(other)));
+                self.report(
+                    object.pointer_of(field),
+                    format!("\"{field}\" must be an integer, found {}", type_name(other)),
+                );
                 return None;
             }
         };
-        let integer = number.as_i64().or_else(|| number.as_u64().map(|_| i64::MAX));
+        let integer = number
+            .as_i64()
+            .or_else(|| number.as_u64().map(|_| i64::MAX));
         match integer {
             Some(n) if (minimum..=maximum).contains(&n) => Some(n as u64),
             Some(n) => {
-                let range = if maximum == i64::MAX { format!("at least {minimum}") } else { format!("between {minimum} and {maximum}") };
-                self.report(object.pointer_of(field), format!("\"{field}\" must be {range}, found {n}"));
+                let range = if maximum == i64::MAX {
+                    format!("at least {minimum}")
+                } else {
+                    format!("between {minimum} and {maximum}")
+                };
+                self.report(
+                    object.pointer_of(field),
+                    format!("\"{field}\" must be {range}, found {n}"),
+                );
                 None
             }
             None => {
-                self.report(object.pointer_of(field), format!("\"{field}\" must be an integer, found {number}"));
+                self.report(
+                    object.pointer_of(field),
+                    format!("\"{field}\" must be an integer, found {number}"),
+                );
                 None
             }
         }
@@ -178,7 +276,10 @@ impl Parser {
         match object.get(field)? {
             Value::Number(number) => number.as_f64(),
             other => {
-                self.report(object.pointer_of(field), format!("\"{field}\" must be a number, found {}", type_name(other)));
+                self.report(
+                    object.pointer_of(field),
+                    format!("\"{field}\" must be a number, found {}", type_name(other)),
+                );
                 None
             }
         }
@@ -191,30 +292,50 @@ impl Parser {
             Value::String(text) => match Path::parse(text) {
                 Ok(path) => Some(Some(path)),
                 Err(error) => {
-                    self.report(object.pointer_of(field), format!("\"{field}\" is not a valid path: {error}"));
+                    self.report(
+                        object.pointer_of(field),
+                        format!("\"{field}\" is not a valid path: {error}"),
+                    );
                     None
                 }
             },
             other => {
-                self.report(object.pointer_of(field), format!("\"{field}\" must be a path string, found {}", type_name(other)));
+                self.report(
+                    object.pointer_of(field),
+                    format!(
+                        "\"{field}\" must be a path string, found {}",
+                        type_name(other)
+                    ),
+                );
                 None
             }
         }
     }
 
     /// A Reference Path field; `null` gives `None` when `nullable`.
-    pub fn reference_path(&mut self, object: Object, field: &str, nullable: bool) -> Option<Option<ReferencePath>> {
+    pub fn reference_path(
+        &mut self,
+        object: Object,
+        field: &str,
+        nullable: bool,
+    ) -> Option<Option<ReferencePath>> {
         match object.get(field)? {
             Value::Null if nullable => Some(None),
             Value::String(text) => match ReferencePath::parse(text) {
                 Ok(path) => Some(Some(path)),
                 Err(error) => {
-                    self.report(object.pointer_of(field), format!("\"{field}\" is not a valid reference path: {error}"));
+                    self.report(
+                        object.pointer_of(field),
+                        format!("\"{field}\" is not a valid reference path: {error}"),
+                    );
                     None
                 }
             },
             other => {
-                let message = format!("\"{field}\" must be a reference path string, found {}", type_name(other));
+                let message = format!(
+                    "\"{field}\" must be a reference path string, found {}",
+                    type_name(other)
+                );
                 self.report(object.pointer_of(field), message);
                 None
             }
@@ -222,7 +343,11 @@ impl Parser {
     }
 
     /// A non-null Reference Path field.
-    pub fn required_reference_path(&mut self, object: Object, field: &str) -> Option<ReferencePath> {
+    pub fn required_reference_path(
+        &mut self,
+        object: Object,
+        field: &str,
+    ) -> Option<ReferencePath> {
         self.reference_path(object, field, false).flatten()
     }
 
@@ -232,7 +357,8 @@ impl Parser {
         match ValueExpr::parse(text) {
             Ok(expression) => Some(expression),
             Err(error) => {
-                let message = format!("\"{field}\" must be a valid path or intrinsic function call: {error}");
+                let message =
+                    format!("\"{field}\" must be a valid path or intrinsic function call: {error}");
                 self.report(object.pointer_of(field), message);
                 None
             }
@@ -240,7 +366,12 @@ impl Parser {
     }
 
     /// A payload template (`Parameters`, `ResultSelector`, `ItemSelector`, `Assign`).
-    pub fn template(&mut self, object: Object, field: &str, must_be_object: bool) -> Option<Template> {
+    pub fn template(
+        &mut self,
+        object: Object,
+        field: &str,
+        must_be_object: bool,
+    ) -> Option<Template> {
         self.template_with_secrets(object, field, must_be_object, false)
     }
 
@@ -257,7 +388,10 @@ impl Parser {
         let value = object.get(field)?;
         let pointer = object.pointer_of(field);
         if must_be_object && !value.is_object() {
-            self.report(pointer, format!("\"{field}\" must be an object, found {}", type_name(value)));
+            self.report(
+                pointer,
+                format!("\"{field}\" must be an object, found {}", type_name(value)),
+            );
             return None;
         }
         let before = self.diagnostics.len();
@@ -279,7 +413,12 @@ impl Parser {
 pub fn closest<'a>(field: &str, allowed: &[&'a str]) -> Option<&'a str> {
     allowed
         .iter()
-        .map(|candidate| (strsim::jaro_winkler(&field.to_lowercase(), &candidate.to_lowercase()), *candidate))
+        .map(|candidate| {
+            (
+                strsim::jaro_winkler(&field.to_lowercase(), &candidate.to_lowercase()),
+                *candidate,
+            )
+        })
         .filter(|(score, _)| *score >= 0.85)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, candidate)| candidate)

@@ -20,25 +20,43 @@ pub fn catchers(parser: &mut Parser, state: Object) -> Vec<CatchRule> {
 
 /// Reads each element of the array `field` with `read`, then checks that `States.ALL`, when
 /// used, is the only name of the last rule (so that no rule after it is dead).
-fn rules<T>(parser: &mut Parser, state: Object, field: &str, read: fn(&mut Parser, Object) -> Option<T>) -> Vec<T> {
-    let Some(value) = state.get(field) else { return Vec::new() };
+fn rules<T>(
+    parser: &mut Parser,
+    state: Object,
+    field: &str,
+    read: fn(&mut Parser, Object) -> Option<T>,
+) -> Vec<T> {
+    let Some(value) = state.get(field) else {
+        return Vec::new();
+    };
     let pointer = state.pointer_of(field);
     let Value::Array(items) = value else {
-        parser.report(pointer, format!("\"{field}\" must be an array, found {}", type_name(value)));
+        parser.report(
+            pointer,
+            format!("\"{field}\" must be an array, found {}", type_name(value)),
+        );
         return Vec::new();
     };
     let mut parsed = Vec::new();
     for (index, item) in items.iter().enumerate() {
         let item_pointer = format!("{pointer}/{index}");
-        let Some(rule) = parser.object(item, &item_pointer, &format!("a \"{field}\" rule")) else { continue };
+        let Some(rule) = parser.object(item, &item_pointer, &format!("a \"{field}\" rule")) else {
+            continue;
+        };
         if let Some(names) = rule.get("ErrorEquals").and_then(Value::as_array) {
             let all_at = names.iter().position(|name| name == "States.ALL");
             if let Some(at) = all_at {
                 let name_pointer = format!("{item_pointer}/ErrorEquals/{at}");
                 if names.len() > 1 {
-                    parser.report(name_pointer, "\"States.ALL\" must appear alone in \"ErrorEquals\"");
+                    parser.report(
+                        name_pointer,
+                        "\"States.ALL\" must appear alone in \"ErrorEquals\"",
+                    );
                 } else if index + 1 != items.len() {
-                    parser.report(name_pointer, format!("\"States.ALL\" must be in the last rule of \"{field}\""));
+                    parser.report(
+                        name_pointer,
+                        format!("\"States.ALL\" must be in the last rule of \"{field}\""),
+                    );
                 }
             }
         }
@@ -71,7 +89,13 @@ fn error_equals(parser: &mut Parser, rule: Object) -> Option<Vec<ErrorMatcher>> 
             Some(matchers)
         }
         other => {
-            parser.report(pointer, format!("\"ErrorEquals\" must be an array of error names, found {}", type_name(other)));
+            parser.report(
+                pointer,
+                format!(
+                    "\"ErrorEquals\" must be an array of error names, found {}",
+                    type_name(other)
+                ),
+            );
             None
         }
     }
@@ -79,16 +103,29 @@ fn error_equals(parser: &mut Parser, rule: Object) -> Option<Vec<ErrorMatcher>> 
 
 fn retrier(parser: &mut Parser, rule: Object) -> Option<RetryRule> {
     let fields = [
-        "ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate", "MaxDelaySeconds", "JitterStrategy", "Comment",
+        "ErrorEquals",
+        "IntervalSeconds",
+        "MaxAttempts",
+        "BackoffRate",
+        "MaxDelaySeconds",
+        "JitterStrategy",
+        "Comment",
     ];
     parser.check_fields(rule, &fields, None);
     let error_equals = error_equals(parser, rule);
-    let interval_seconds = parser.integer(rule, "IntervalSeconds", 1, MAX_RETRY_NUMBER).unwrap_or(1);
-    let max_attempts = parser.integer(rule, "MaxAttempts", 0, MAX_RETRY_NUMBER).unwrap_or(3);
+    let interval_seconds = parser
+        .integer(rule, "IntervalSeconds", 1, MAX_RETRY_NUMBER)
+        .unwrap_or(1);
+    let max_attempts = parser
+        .integer(rule, "MaxAttempts", 0, MAX_RETRY_NUMBER)
+        .unwrap_or(3);
     let backoff_rate = match parser.number(rule, "BackoffRate") {
         Some(rate) if rate >= 1.0 => rate,
         Some(rate) => {
-            parser.report(rule.pointer_of("BackoffRate"), format!("\"BackoffRate\" must be at least 1.0, found {rate}"));
+            parser.report(
+                rule.pointer_of("BackoffRate"),
+                format!("\"BackoffRate\" must be at least 1.0, found {rate}"),
+            );
             2.0
         }
         None => 2.0,
@@ -98,23 +135,44 @@ fn retrier(parser: &mut Parser, rule: Object) -> Option<RetryRule> {
         Some("FULL") => JitterStrategy::Full,
         Some("NONE") | None => JitterStrategy::None,
         Some(other) => {
-            let message = format!("\"JitterStrategy\" must be \"FULL\" or \"NONE\", found \"{other}\"");
+            let message =
+                format!("\"JitterStrategy\" must be \"FULL\" or \"NONE\", found \"{other}\"");
             parser.report(rule.pointer_of("JitterStrategy"), message);
             JitterStrategy::None
         }
     };
-    Some(RetryRule { error_equals: error_equals?, interval_seconds, max_attempts, backoff_rate, max_delay_seconds, jitter_strategy })
+    Some(RetryRule {
+        error_equals: error_equals?,
+        interval_seconds,
+        max_attempts,
+        backoff_rate,
+        max_delay_seconds,
+        jitter_strategy,
+    })
 }
 
 fn catcher(parser: &mut Parser, rule: Object) -> Option<CatchRule> {
-    parser.check_fields(rule, &["ErrorEquals", "Next", "ResultPath", "Comment", "Assign"], None);
+    parser.check_fields(
+        rule,
+        &["ErrorEquals", "Next", "ResultPath", "Comment", "Assign"],
+        None,
+    );
     if rule.has("Assign") {
         // The model has no place for it yet, and silently dropping an assignment would
         // change what the workflow computes.
-        parser.report(rule.pointer_of("Assign"), "\"Assign\" in a Catch rule is not supported by flow yet");
+        parser.report(
+            rule.pointer_of("Assign"),
+            "\"Assign\" in a Catch rule is not supported by flow yet",
+        );
     }
     let error_equals = error_equals(parser, rule);
     let next = parser.required_string(rule, "Next");
-    let result_path = parser.reference_path(rule, "ResultPath", true).unwrap_or(Some(ReferencePath::root()));
-    Some(CatchRule { error_equals: error_equals?, next: next?.to_string(), result_path })
+    let result_path = parser
+        .reference_path(rule, "ResultPath", true)
+        .unwrap_or(Some(ReferencePath::root()));
+    Some(CatchRule {
+        error_equals: error_equals?,
+        next: next?.to_string(),
+        result_path,
+    })
 }

@@ -7,19 +7,35 @@ use super::fields::{Object, Parser};
 use super::machine::{self, Level, QueryLanguage};
 use super::{choice, map, retry, task};
 use crate::model::{
-    DataFlow, FailState, ParallelState, PassState, State, StateKind, SucceedState, TextSource, Transition, WaitFor,
-    WaitState,
+    DataFlow, FailState, ParallelState, PassState, State, StateKind, SucceedState, TextSource,
+    Transition, WaitFor, WaitState,
 };
 
-const STATE_TYPES: &[&str] = &["Pass", "Task", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map"];
+const STATE_TYPES: &[&str] = &[
+    "Pass", "Task", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map",
+];
 
 /// AWS's upper bound for `Seconds`, `TimeoutSeconds` and the like.
 pub const MAX_SECONDS: i64 = 99_999_999;
 
-pub fn parse_state(parser: &mut Parser, name: &str, value: &Value, pointer: &str, inherited: QueryLanguage) -> State {
-    let comment = value.get("Comment").and_then(Value::as_str).map(str::to_string);
+pub fn parse_state(
+    parser: &mut Parser,
+    name: &str,
+    value: &Value,
+    pointer: &str,
+    inherited: QueryLanguage,
+) -> State {
+    let comment = value
+        .get("Comment")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     let kind = parse_kind(parser, value, pointer, inherited).unwrap_or_else(|| placeholder(value));
-    State { name: name.to_string(), comment, pointer: pointer.to_string(), kind }
+    State {
+        name: name.to_string(),
+        comment,
+        pointer: pointer.to_string(),
+        kind,
+    }
 }
 
 /// Stands in for a state that could not be read, keeping its `Next` so that the graph rules
@@ -29,18 +45,36 @@ fn placeholder(value: &Value) -> StateKind {
         Some(next) => Transition::Next(next.to_string()),
         None => Transition::End,
     };
-    StateKind::Pass(PassState { data: DataFlow::default(), parameters: None, result: None, assign: None, transition })
+    StateKind::Pass(PassState {
+        data: DataFlow::default(),
+        parameters: None,
+        result: None,
+        assign: None,
+        transition,
+    })
 }
 
-fn parse_kind(parser: &mut Parser, value: &Value, pointer: &str, inherited: QueryLanguage) -> Option<StateKind> {
+fn parse_kind(
+    parser: &mut Parser,
+    value: &Value,
+    pointer: &str,
+    inherited: QueryLanguage,
+) -> Option<StateKind> {
     let state = parser.object(value, pointer, "a state")?;
     let language = machine::query_language(parser, state, inherited);
     let type_name = parser.required_string(state, "Type")?;
     if !STATE_TYPES.contains(&type_name) {
         let message = format!("unknown state type \"{type_name}\"");
         match super::fields::closest(type_name, STATE_TYPES) {
-            Some(name) => parser.report_with_hint(state.pointer_of("Type"), message, format!("did you mean \"{name}\"?")),
-            None => parser.report(state.pointer_of("Type"), format!("{message}; expected one of {}", STATE_TYPES.join(", "))),
+            Some(name) => parser.report_with_hint(
+                state.pointer_of("Type"),
+                message,
+                format!("did you mean \"{name}\"?"),
+            ),
+            None => parser.report(
+                state.pointer_of("Type"),
+                format!("{message}; expected one of {}", STATE_TYPES.join(", ")),
+            ),
         }
         return None;
     }
@@ -71,7 +105,10 @@ pub fn transition(parser: &mut Parser, state: Object) -> Transition {
     let end = parser.boolean(state, "End");
     match (next, end) {
         (Some(next), Some(true)) => {
-            parser.report(state.pointer_of("End"), "a state cannot have both \"Next\" and \"End\": true");
+            parser.report(
+                state.pointer_of("End"),
+                "a state cannot have both \"Next\" and \"End\": true",
+            );
             // Following Next keeps its target from being reported unreachable as well.
             Transition::Next(next.to_string())
         }
@@ -79,7 +116,10 @@ pub fn transition(parser: &mut Parser, state: Object) -> Transition {
         (None, Some(true)) => Transition::End,
         (None, _) => {
             if !state.has("Next") && !state.has("End") || end == Some(false) {
-                parser.report(state.pointer, "a state must have either \"Next\" or \"End\": true");
+                parser.report(
+                    state.pointer,
+                    "a state must have either \"Next\" or \"End\": true",
+                );
             }
             Transition::End
         }
@@ -109,7 +149,16 @@ pub fn allowed(own: &[&'static str]) -> Vec<&'static str> {
 }
 
 fn pass(parser: &mut Parser, state: Object) -> PassState {
-    let fields = allowed(&["InputPath", "OutputPath", "ResultPath", "Parameters", "Result", "Assign", "Next", "End"]);
+    let fields = allowed(&[
+        "InputPath",
+        "OutputPath",
+        "ResultPath",
+        "Parameters",
+        "Result",
+        "Assign",
+        "Next",
+        "End",
+    ]);
     parser.check_fields(state, &fields, Some("Pass"));
     PassState {
         data: data_flow(parser, state, true),
@@ -122,7 +171,15 @@ fn pass(parser: &mut Parser, state: Object) -> PassState {
 
 fn wait(parser: &mut Parser, state: Object) -> WaitState {
     let fields = allowed(&[
-        "InputPath", "OutputPath", "Seconds", "Timestamp", "SecondsPath", "TimestampPath", "Assign", "Next", "End",
+        "InputPath",
+        "OutputPath",
+        "Seconds",
+        "Timestamp",
+        "SecondsPath",
+        "TimestampPath",
+        "Assign",
+        "Next",
+        "End",
     ]);
     parser.check_fields(state, &fields, Some("Wait"));
     let ways = ["Seconds", "Timestamp", "SecondsPath", "TimestampPath"];
@@ -132,20 +189,29 @@ fn wait(parser: &mut Parser, state: Object) -> WaitState {
     }
     parser.exclusive(state, &ways);
     let until = if state.has("Seconds") {
-        parser.integer(state, "Seconds", 0, MAX_SECONDS).map(WaitFor::Seconds)
+        parser
+            .integer(state, "Seconds", 0, MAX_SECONDS)
+            .map(WaitFor::Seconds)
     } else if state.has("Timestamp") {
         parser.string(state, "Timestamp").and_then(|text| {
             if is_rfc3339(text) {
                 Some(WaitFor::Timestamp(text.to_string()))
             } else {
-                parser.report(state.pointer_of("Timestamp"), format!("\"Timestamp\" is not an RFC 3339 timestamp: \"{text}\""));
+                parser.report(
+                    state.pointer_of("Timestamp"),
+                    format!("\"Timestamp\" is not an RFC 3339 timestamp: \"{text}\""),
+                );
                 None
             }
         })
     } else if state.has("SecondsPath") {
-        parser.required_reference_path(state, "SecondsPath").map(WaitFor::SecondsPath)
+        parser
+            .required_reference_path(state, "SecondsPath")
+            .map(WaitFor::SecondsPath)
     } else if state.has("TimestampPath") {
-        parser.required_reference_path(state, "TimestampPath").map(WaitFor::TimestampPath)
+        parser
+            .required_reference_path(state, "TimestampPath")
+            .map(WaitFor::TimestampPath)
     } else {
         None
     };
@@ -165,19 +231,33 @@ pub fn is_rfc3339(text: &str) -> bool {
 }
 
 fn succeed(parser: &mut Parser, state: Object) -> SucceedState {
-    parser.check_fields(state, &allowed(&["InputPath", "OutputPath"]), Some("Succeed"));
-    SucceedState { data: data_flow(parser, state, false) }
+    parser.check_fields(
+        state,
+        &allowed(&["InputPath", "OutputPath"]),
+        Some("Succeed"),
+    );
+    SucceedState {
+        data: data_flow(parser, state, false),
+    }
 }
 
 fn fail(parser: &mut Parser, state: Object) -> FailState {
-    parser.check_fields(state, &allowed(&["Error", "ErrorPath", "Cause", "CausePath"]), Some("Fail"));
+    parser.check_fields(
+        state,
+        &allowed(&["Error", "ErrorPath", "Cause", "CausePath"]),
+        Some("Fail"),
+    );
     parser.exclusive(state, &["Error", "ErrorPath"]);
     parser.exclusive(state, &["Cause", "CausePath"]);
     let text = |parser: &mut Parser, literal: &str, dynamic: &str| {
         if state.has(literal) {
-            parser.string(state, literal).map(|text| TextSource::Literal(text.to_string()))
+            parser
+                .string(state, literal)
+                .map(|text| TextSource::Literal(text.to_string()))
         } else if state.has(dynamic) {
-            parser.value_expression(state, dynamic).map(TextSource::Dynamic)
+            parser
+                .value_expression(state, dynamic)
+                .map(TextSource::Dynamic)
         } else {
             None
         }
@@ -189,8 +269,17 @@ fn fail(parser: &mut Parser, state: Object) -> FailState {
 
 fn parallel(parser: &mut Parser, state: Object) -> ParallelState {
     let fields = allowed(&[
-        "InputPath", "OutputPath", "ResultPath", "Parameters", "ResultSelector", "Branches", "Retry", "Catch", "Assign",
-        "Next", "End",
+        "InputPath",
+        "OutputPath",
+        "ResultPath",
+        "Parameters",
+        "ResultSelector",
+        "Branches",
+        "Retry",
+        "Catch",
+        "Assign",
+        "Next",
+        "End",
     ]);
     parser.check_fields(state, &fields, Some("Parallel"));
     let mut branches = Vec::new();
@@ -200,11 +289,25 @@ fn parallel(parser: &mut Parser, state: Object) -> ParallelState {
             Some(Value::Array(items)) if !items.is_empty() => {
                 for (index, branch) in items.iter().enumerate() {
                     let branch_pointer = format!("{pointer}/{index}");
-                    branches.push(machine::parse_machine(parser, branch, &branch_pointer, Level::Branch, QueryLanguage::JsonPath));
+                    branches.push(machine::parse_machine(
+                        parser,
+                        branch,
+                        &branch_pointer,
+                        Level::Branch,
+                        QueryLanguage::JsonPath,
+                    ));
                 }
             }
-            Some(Value::Array(_)) => parser.report(pointer, "\"Branches\" must hold at least one branch"),
-            Some(other) => parser.report(pointer, format!("\"Branches\" must be an array, found {}", super::fields::type_name(other))),
+            Some(Value::Array(_)) => {
+                parser.report(pointer, "\"Branches\" must hold at least one branch")
+            }
+            Some(other) => parser.report(
+                pointer,
+                format!(
+                    "\"Branches\" must be an array, found {}",
+                    super::fields::type_name(other)
+                ),
+            ),
             None => {}
         }
     }
@@ -221,12 +324,21 @@ fn parallel(parser: &mut Parser, state: Object) -> ParallelState {
 }
 
 /// `<Name>` (a fixed integer) or `<Name>Path` (a reference path), not both.
-pub fn seconds_or_path(parser: &mut Parser, state: Object, field: &str, minimum: i64) -> Option<crate::model::Duration> {
+pub fn seconds_or_path(
+    parser: &mut Parser,
+    state: Object,
+    field: &str,
+    minimum: i64,
+) -> Option<crate::model::Duration> {
     let path_field = format!("{field}Path");
     parser.exclusive(state, &[field, &path_field]);
     if state.has(field) {
-        parser.integer(state, field, minimum, MAX_SECONDS).map(crate::model::Duration::Seconds)
+        parser
+            .integer(state, field, minimum, MAX_SECONDS)
+            .map(crate::model::Duration::Seconds)
     } else {
-        parser.required_reference_path(state, &path_field).map(crate::model::Duration::Path)
+        parser
+            .required_reference_path(state, &path_field)
+            .map(crate::model::Duration::Path)
     }
 }

@@ -10,18 +10,36 @@ use crate::model::{Duration, TaskState};
 
 pub fn task(parser: &mut Parser, state: Object) -> TaskState {
     let fields = allowed(&[
-        "Resource", "InputPath", "OutputPath", "ResultPath", "Parameters", "ResultSelector", "Assign", "Retry", "Catch",
-        "TimeoutSeconds", "TimeoutSecondsPath", "HeartbeatSeconds", "HeartbeatSecondsPath", "Credentials", "Compensate",
-        "Next", "End",
+        "Resource",
+        "InputPath",
+        "OutputPath",
+        "ResultPath",
+        "Parameters",
+        "ResultSelector",
+        "Assign",
+        "Retry",
+        "Catch",
+        "TimeoutSeconds",
+        "TimeoutSecondsPath",
+        "HeartbeatSeconds",
+        "HeartbeatSecondsPath",
+        "Credentials",
+        "Compensate",
+        "Next",
+        "End",
     ]);
     parser.check_fields(state, &fields, Some("Task"));
     let resource = resource_field(parser, state);
     let timeout = seconds_or_path(parser, state, "TimeoutSeconds", 1);
     let heartbeat = seconds_or_path(parser, state, "HeartbeatSeconds", 1);
-    if let (Some(Duration::Seconds(timeout)), Some(Duration::Seconds(heartbeat))) = (&timeout, &heartbeat)
+    if let (Some(Duration::Seconds(timeout)), Some(Duration::Seconds(heartbeat))) =
+        (&timeout, &heartbeat)
         && heartbeat >= timeout
     {
-        parser.report(state.pointer_of("HeartbeatSeconds"), "\"HeartbeatSeconds\" must be smaller than \"TimeoutSeconds\"");
+        parser.report(
+            state.pointer_of("HeartbeatSeconds"),
+            "\"HeartbeatSeconds\" must be smaller than \"TimeoutSeconds\"",
+        );
     }
     if let Some(credentials_value) = state.get("Credentials") {
         credentials(parser, credentials_value, &state.pointer_of("Credentials"));
@@ -43,7 +61,9 @@ pub fn task(parser: &mut Parser, state: Object) -> TaskState {
 
 /// The `Resource` of a Task or a compensation: required, and of a shape flow knows.
 pub fn resource_field(parser: &mut Parser, object: Object) -> String {
-    let Some(resource) = parser.required_string(object, "Resource") else { return String::new() };
+    let Some(resource) = parser.required_string(object, "Resource") else {
+        return String::new();
+    };
     if let Err(message) = resource::classify_resource(resource) {
         parser.report(object.pointer_of("Resource"), message);
     }
@@ -53,11 +73,19 @@ pub fn resource_field(parser: &mut Parser, object: Object) -> String {
 /// `Credentials` (a role to assume): its shape is checked as AWS does, then reported, since
 /// flow calls AWS with its own credentials only.
 pub fn credentials(parser: &mut Parser, value: &Value, pointer: &str) {
-    let Some(credentials) = parser.object(value, pointer, "\"Credentials\"") else { return };
-    let role = ["RoleArn", "RoleArn.$"].iter().filter(|f| credentials.has(f)).count();
+    let Some(credentials) = parser.object(value, pointer, "\"Credentials\"") else {
+        return;
+    };
+    let role = ["RoleArn", "RoleArn.$"]
+        .iter()
+        .filter(|f| credentials.has(f))
+        .count();
     if role == 0 {
         parser.report(pointer, "missing required field \"RoleArn\"");
     } else {
-        parser.report(pointer, "\"Credentials\" (assuming another role) is not supported by flow");
+        parser.report(
+            pointer,
+            "\"Credentials\" (assuming another role) is not supported by flow",
+        );
     }
 }

@@ -18,10 +18,17 @@ pub(super) fn check(machine: &StateMachine) -> Diagnostics {
 }
 
 /// Records which machine owns each name, reporting names used twice.
-fn unique_names<'m>(machine: &'m StateMachine, owners: &mut HashMap<&'m str, &'m StateMachine>, out: &mut Diagnostics) {
+fn unique_names<'m>(
+    machine: &'m StateMachine,
+    owners: &mut HashMap<&'m str, &'m StateMachine>,
+    out: &mut Diagnostics,
+) {
     for state in machine.states.values() {
         if owners.insert(&state.name, machine).is_some() {
-            let message = format!("state name \"{}\" is used more than once; state names must be unique in the whole definition", state.name);
+            let message = format!(
+                "state name \"{}\" is used more than once; state names must be unique in the whole definition",
+                state.name
+            );
             out.push(Diagnostic::new(&state.pointer, message));
         }
         for nested in nested_machines(state) {
@@ -53,12 +60,19 @@ pub fn successors(state: &State) -> Vec<(&str, String)> {
         }
     }
     for (index, catcher) in state.catchers().iter().enumerate() {
-        out.push((catcher.next.as_str(), format!("{}/Catch/{index}/Next", state.pointer)));
+        out.push((
+            catcher.next.as_str(),
+            format!("{}/Catch/{index}/Next", state.pointer),
+        ));
     }
     out
 }
 
-fn check_machine(machine: &StateMachine, owners: &HashMap<&str, &StateMachine>, out: &mut Diagnostics) {
+fn check_machine(
+    machine: &StateMachine,
+    owners: &HashMap<&str, &StateMachine>,
+    out: &mut Diagnostics,
+) {
     let names: Vec<&str> = machine.states.keys().map(String::as_str).collect();
     let scope = scope_name(machine);
     let reference = |name: &str, pointer: String, field: &str, out: &mut Diagnostics| -> bool {
@@ -70,9 +84,17 @@ fn check_machine(machine: &StateMachine, owners: &HashMap<&str, &StateMachine>, 
             return false;
         }
         let diagnostic = match owners.get(name) {
-            Some(_) => Diagnostic::new(pointer, format!("\"{field}\" names \"{name}\", a state outside {scope}; transitions cannot leave or enter a Parallel branch or a Map item processor")),
+            Some(_) => Diagnostic::new(
+                pointer,
+                format!(
+                    "\"{field}\" names \"{name}\", a state outside {scope}; transitions cannot leave or enter a Parallel branch or a Map item processor"
+                ),
+            ),
             None => {
-                let diagnostic = Diagnostic::new(pointer, format!("\"{field}\" names \"{name}\", which is not a state of {scope}"));
+                let diagnostic = Diagnostic::new(
+                    pointer,
+                    format!("\"{field}\" names \"{name}\", which is not a state of {scope}"),
+                );
                 match closest_name(name, &names) {
                     Some(similar) => diagnostic.with_hint(format!("did you mean \"{similar}\"?")),
                     None => diagnostic,
@@ -83,7 +105,13 @@ fn check_machine(machine: &StateMachine, owners: &HashMap<&str, &StateMachine>, 
         false
     };
 
-    let start_known = machine.states.is_empty() || reference(&machine.start_at, child_pointer(&machine.pointer, "StartAt"), "StartAt", out);
+    let start_known = machine.states.is_empty()
+        || reference(
+            &machine.start_at,
+            child_pointer(&machine.pointer, "StartAt"),
+            "StartAt",
+            out,
+        );
     for state in machine.states.values() {
         for (target, pointer) in successors(state) {
             let field = pointer.rsplit('/').next().unwrap_or("Next").to_string();
@@ -98,14 +126,23 @@ fn check_machine(machine: &StateMachine, owners: &HashMap<&str, &StateMachine>, 
         let mut reached: HashSet<&str> = HashSet::new();
         let mut queue = VecDeque::from([machine.start_at.as_str()]);
         while let Some(name) = queue.pop_front() {
-            let Some(state) = machine.states.get(name) else { continue };
+            let Some(state) = machine.states.get(name) else {
+                continue;
+            };
             if !reached.insert(&state.name) {
                 continue;
             }
             queue.extend(successors(state).into_iter().map(|(target, _)| target));
         }
-        for state in machine.states.values().filter(|s| !reached.contains(s.name.as_str())) {
-            out.push(Diagnostic::new(&state.pointer, format!("state \"{}\" is unreachable from \"StartAt\"", state.name)));
+        for state in machine
+            .states
+            .values()
+            .filter(|s| !reached.contains(s.name.as_str()))
+        {
+            out.push(Diagnostic::new(
+                &state.pointer,
+                format!("state \"{}\" is unreachable from \"StartAt\"", state.name),
+            ));
         }
     }
 }
@@ -114,7 +151,8 @@ fn check_machine(machine: &StateMachine, owners: &HashMap<&str, &StateMachine>, 
 fn scope_name(machine: &StateMachine) -> &'static str {
     if machine.pointer.is_empty() {
         "the state machine"
-    } else if machine.pointer.ends_with("/ItemProcessor") || machine.pointer.ends_with("/Iterator") {
+    } else if machine.pointer.ends_with("/ItemProcessor") || machine.pointer.ends_with("/Iterator")
+    {
         "this Map item processor"
     } else {
         "this Parallel branch"

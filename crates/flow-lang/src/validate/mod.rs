@@ -39,7 +39,10 @@ pub fn load(text: &str) -> Result<ValidatedMachine, Diagnostics> {
 }
 
 /// [`load`], with extra checks of Task resources (e.g. that an AWS SDK action exists).
-pub fn load_with(text: &str, validators: &[&dyn ResourceValidator]) -> Result<ValidatedMachine, Diagnostics> {
+pub fn load_with(
+    text: &str,
+    validators: &[&dyn ResourceValidator],
+) -> Result<ValidatedMachine, Diagnostics> {
     let source = Source::parse(text).map_err(|diagnostic| vec![diagnostic])?;
     let (machine, mut diagnostics) = check(&source.value, validators);
     for pointer in &source.duplicate_keys {
@@ -51,7 +54,10 @@ pub fn load_with(text: &str, validators: &[&dyn ResourceValidator]) -> Result<Va
 
 /// Validates a definition already parsed as JSON (no line or column is known, and duplicate
 /// keys are no longer visible).
-pub fn validate_value(definition: &Value, validators: &[&dyn ResourceValidator]) -> Result<ValidatedMachine, Diagnostics> {
+pub fn validate_value(
+    definition: &Value,
+    validators: &[&dyn ResourceValidator],
+) -> Result<ValidatedMachine, Diagnostics> {
     let (machine, diagnostics) = check(definition, validators);
     finish(machine, definition.clone(), diagnostics)
 }
@@ -63,9 +69,16 @@ fn check(definition: &Value, validators: &[&dyn ResourceValidator]) -> (StateMac
     (machine, diagnostics)
 }
 
-fn finish(machine: StateMachine, definition: Value, mut diagnostics: Diagnostics) -> Result<ValidatedMachine, Diagnostics> {
+fn finish(
+    machine: StateMachine,
+    definition: Value,
+    mut diagnostics: Diagnostics,
+) -> Result<ValidatedMachine, Diagnostics> {
     if diagnostics.is_empty() {
-        return Ok(ValidatedMachine { machine, definition });
+        return Ok(ValidatedMachine {
+            machine,
+            definition,
+        });
     }
     // Reading order, so that a file's problems are listed top to bottom.
     diagnostics.sort_by_key(|d| (d.line.unwrap_or(usize::MAX), d.column.unwrap_or(usize::MAX)));

@@ -13,7 +13,11 @@ pub trait ResourceValidator {
     fn check(&self, resource: &str, parameters: Option<&Value>, pointer: &str) -> Vec<Diagnostic>;
 }
 
-pub(super) fn check(machine: &StateMachine, definition: &Value, validators: &[&dyn ResourceValidator]) -> Vec<Diagnostic> {
+pub(super) fn check(
+    machine: &StateMachine,
+    definition: &Value,
+    validators: &[&dyn ResourceValidator],
+) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
     if !validators.is_empty() {
         visit(machine, definition, validators, &mut diagnostics);
@@ -21,16 +25,31 @@ pub(super) fn check(machine: &StateMachine, definition: &Value, validators: &[&d
     diagnostics
 }
 
-fn visit(machine: &StateMachine, definition: &Value, validators: &[&dyn ResourceValidator], out: &mut Vec<Diagnostic>) {
+fn visit(
+    machine: &StateMachine,
+    definition: &Value,
+    validators: &[&dyn ResourceValidator],
+    out: &mut Vec<Diagnostic>,
+) {
     for state in machine.states.values() {
         match &state.kind {
             StateKind::Task(task) => {
                 let raw = definition.pointer(&state.pointer);
                 let mut run = |resource: &str, object: &str| {
-                    let object_pointer = if object.is_empty() { state.pointer.clone() } else { child_pointer(&state.pointer, object) };
-                    let parameters = definition.pointer(&object_pointer).and_then(|o| o.get("Parameters"));
+                    let object_pointer = if object.is_empty() {
+                        state.pointer.clone()
+                    } else {
+                        child_pointer(&state.pointer, object)
+                    };
+                    let parameters = definition
+                        .pointer(&object_pointer)
+                        .and_then(|o| o.get("Parameters"));
                     for validator in validators {
-                        out.extend(validator.check(resource, parameters, &child_pointer(&object_pointer, "Resource")));
+                        out.extend(validator.check(
+                            resource,
+                            parameters,
+                            &child_pointer(&object_pointer, "Resource"),
+                        ));
                     }
                 };
                 if raw.is_some() && !task.resource.is_empty() {
