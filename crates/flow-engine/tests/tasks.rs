@@ -1,0 +1,68 @@
+//! Task semantics (Retry, Catch, timeouts, data flow, Parallel/Map failures) as data:
+//! `data/task_cases.json`, each a definition, an input and the expected end.
+
+mod support;
+
+use std::sync::Arc;
+
+use flow_engine::{ExecutionStatus, Interrupt, MemoryStore, NewRun};
+use serde_json::{Value, json};
+use support::{Recorder, engine};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn task_cases() {
+    let cases: Vec<Value> = serde_json::from_str(&support::definition("task_cases.json")).unwrap();
+    let mut failures = Vec::new();
+    for case in &cases {
+        let recorder = Arc::new(Recorder::default());
+        let engine = engine(Arc::new(MemoryStore::new()), recorder, "a");
+        let run = NewRun {
+            definition_path: "case.json".into(),
+            definition_text: case["definition"].to_string(),
+            input: case["input"].clone(),
+            name: None,
+            rollback_on_failure: false,
+        };
+        let outcome = engine.start(run, Interrupt::never()).await.unwrap();
+        let expected = &case["expected"];
+        let ok = match (&outcome.status, expected["status"].as_str().unwrap()) {
+            (ExecutionStatus::Succeeded { output }, "SUCCEEDED") => output == &expected["output"],
+            (ExecutionStatus::Failed { error, cause }, "FAILED") => {
+                expected["error"] == json!(error) && expected.get("cause").is_none_or(|c| c == &json!(cause))
+            }
+            _ => false,
+        };
+        if !ok {
+            failures.push(format!("{}: got {:?}", case["name"], outcome.status));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// Map iterations run concurrently: with MaxConcurrency 3, three gated tasks are in flight at
+/// once before any of them may finish.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn map_iterations_are_in_flight_together() {
+    let recorder = Arc::new(Recorder::default());
+    let engine = engine(Arc::new(MemoryStore::new()), recorder.clone(), "a");
+    let run = NewRun {
+        definition_path: "map.json".into(),
+        definition_text: json!({"StartAt": "M", "States": {"M": {"Type": "Map", "MaxConcurrency": 3, "End": true,
+            "ItemProcessor": {"StartAt": "G", "States": {"G": {"Type": "Task", "Resource": "flow:test-gate", "End": true}}}}}})
+        .to_string(),
+        input: json!([1, 2, 3, 4]),
+        name: None,
+        rollback_on_failure: false,
+    };
+    let running = tokio::spawn(async move { engine.start(run, Interrupt::never()).await });
+    while recorder.calls().len() < 3 {
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(recorder.calls().len(), 3, "three iterations in flight, the fourth waits for a slot");
+    recorder.open_gate();
+    let outcome = running.await.unwrap().unwrap();
+    assert_eq!(
+        outcome.status,
+        ExecutionStatus::Succeeded { output: json!([{"echo": 1}, {"echo": 2}, {"echo": 3}, {"echo": 4}]) }
+    );
+}
