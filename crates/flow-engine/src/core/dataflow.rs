@@ -52,17 +52,18 @@ pub fn output_path(data: &DataFlow, merged: &Value, scope: Scope) -> Result<Valu
     }
 }
 
-/// ResultSelector, ResultPath and OutputPath applied to a state's result.
+/// ResultSelector, ResultPath and OutputPath applied to a state's result: the selected
+/// result (what `Assign` sees as `$`) and the state's output.
 pub fn finish(
     data: &DataFlow,
     result_selector: Option<&Template>,
     raw: &Value,
     result: Value,
     scope: Scope,
-) -> Result<Value, AslError> {
+) -> Result<(Value, Value), AslError> {
     let selected = template(result_selector, result, scope)?;
-    let merged = result_path(data, raw.clone(), selected)?;
-    output_path(data, &merged, scope)
+    let merged = result_path(data, raw.clone(), selected.clone())?;
+    Ok((selected, output_path(data, &merged, scope)?))
 }
 
 /// The largest payload Step Functions lets a state pass on (256 KiB).

@@ -190,6 +190,8 @@ pub(crate) struct Scope {
     pub last_event: u64,
     /// Where the scope is, for progress: "" at the top, "Deploy[1]/Items[3]" below.
     pub label: String,
+    /// Variables set by `Assign` (a child scope starts with a copy of its parent's).
+    pub variables: serde_json::Map<String, Value>,
 }
 
 /// What the core needs to know about the execution it runs.
@@ -245,6 +247,7 @@ impl Execution {
                 live: true,
                 last_event: started,
                 label: String::new(),
+                variables: Default::default(),
             },
         );
         execution.dirty_scopes.insert(ScopeKey::Root);
@@ -410,6 +413,26 @@ impl Execution {
             .get(&step.record.state)
             .is_some_and(|s| matches!(s.kind, StateKind::Task(_) | StateKind::Parallel(_) | StateKind::Map(_)));
         self.context.for_state(&step.record.state, step.entered_at, retrying.then_some(retries))
+    }
+
+    /// The variables a step sees.
+    pub(crate) fn variables_of(&self, id: StepId) -> serde_json::Map<String, Value> {
+        self.scopes.get(&self.step(id).record.scope).map(|s| s.variables.clone()).unwrap_or_default()
+    }
+
+    /// Evaluates an `Assign` with `$` = `input` and sets the variables in the step's scope.
+    /// They are visible from the next state on (the step's own output was computed before).
+    pub(crate) fn assign(&mut self, id: StepId, assign: Option<&flow_lang::template::Template>, input: &Value) -> Result<(), AslError> {
+        let Some(assign) = assign else { return Ok(()) };
+        let context = self.context_of(id);
+        let variables = self.variables_of(id);
+        let bindings = flow_lang::Bindings { input, context: &context, variables: Some(&variables) };
+        let Value::Object(assigned) = assign.evaluate(&bindings)? else { return Ok(()) };
+        let scope = self.step(id).record.scope;
+        if let Some(scope) = self.scopes.get_mut(&scope) {
+            scope.variables.extend(assigned);
+        }
+        Ok(())
     }
 
     /// A language error raised while running a state, with the state named as AWS does.

@@ -68,6 +68,7 @@ impl Execution {
                     live: true,
                     last_event: durable.last_event_id,
                     label,
+                    variables: Default::default(),
                 },
             );
         }

@@ -11,13 +11,16 @@ impl Execution {
     pub(crate) fn run_choice(&mut self, id: StepId, choice: &ChoiceState) {
         let raw = self.step(id).record.input.clone();
         let context = self.context_of(id);
-        let scope = Scope { context: &context, variables: None };
+        let variables = self.variables_of(id);
+        let scope = Scope { context: &context, variables: Some(&variables) };
         let decided = (|| {
             let effective = dataflow::input_path(&choice.data, &raw, scope)?;
             let mut next = None;
+            let mut rule_assign = None;
             for rule in &choice.choices {
                 if flow_lang::choice::evaluate(&rule.condition, &scope.bindings(&effective))? {
                     next = Some(rule.next.clone());
+                    rule_assign = rule.assign.as_ref();
                     break;
                 }
             }
@@ -25,8 +28,13 @@ impl Execution {
                 AslError::new("States.NoChoiceMatched", "No Matches!")
             })?;
             let output = dataflow::output_path(&choice.data, &effective, scope)?;
-            Ok::<_, AslError>((next, output))
-        })();
+            Ok::<_, AslError>((next, output, effective, rule_assign))
+        })()
+        .and_then(|(next, output, effective, rule_assign)| {
+            self.assign(id, choice.assign.as_ref(), &effective)?;
+            self.assign(id, rule_assign, &effective)?;
+            Ok((next, output))
+        });
         match decided {
             Ok((next, output)) => self.complete(id, output, Next::State(next), None, None),
             Err(error) if error.error == "States.NoChoiceMatched" => {

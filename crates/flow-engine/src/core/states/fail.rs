@@ -12,7 +12,8 @@ impl Execution {
     pub(crate) fn run_fail(&mut self, id: StepId, fail: &FailState) {
         let raw = self.step(id).record.input.clone();
         let context = self.context_of(id);
-        let bindings = Bindings::new(&raw, &context);
+        let variables = self.variables_of(id);
+        let bindings = Bindings { input: &raw, context: &context, variables: Some(&variables) };
         let texts = text(fail.error.as_ref(), &bindings, "ErrorPath")
             .and_then(|error| Ok((error, text(fail.cause.as_ref(), &bindings, "CausePath")?)));
         match texts {

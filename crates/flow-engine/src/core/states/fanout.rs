@@ -19,6 +19,7 @@ impl Execution {
         let step = self.step(id);
         let (machine, state, scope_key) = (step.machine, step.record.state.clone(), step.record.scope);
         let parent_label = self.scopes[&scope_key].label.clone();
+        let parent_variables = self.scopes[&scope_key].variables.clone();
         for (index, input) in inputs.into_iter().enumerate() {
             let index = index as u32;
             let key = ScopeKey::Child { parent: id, index };
@@ -37,6 +38,7 @@ impl Execution {
                     live: true,
                     last_event: self.last_event,
                     label,
+                    variables: parent_variables.clone(),
                 },
             );
             self.dirty_scopes.insert(key);
@@ -145,17 +147,20 @@ impl Execution {
             })
             .collect();
         let (machine, name) = self.state_of(id);
-        let (data, selector, transition) = match &machine.states[&name].kind {
-            StateKind::Parallel(p) => (&p.data, p.result_selector.as_ref(), &p.transition),
-            StateKind::Map(m) => (&m.data, m.result_selector.as_ref(), &m.transition),
+        let (data, selector, assign, transition) = match &machine.states[&name].kind {
+            StateKind::Parallel(p) => (&p.data, p.result_selector.as_ref(), p.assign.as_ref(), &p.transition),
+            StateKind::Map(m) => (&m.data, m.result_selector.as_ref(), m.assign.as_ref(), &m.transition),
             _ => return,
         };
         let kind = if map { EventKind::MapStateSucceeded } else { EventKind::ParallelStateSucceeded };
         self.event(kind, Some(id), scope_key, json!({"name": name}));
         let raw = self.step(id).record.input.clone();
         let context = self.context_of(id);
-        let scope = DataScope { context: &context, variables: None };
-        match dataflow::finish(data, selector, &raw, Value::Array(results), scope) {
+        let variables = self.variables_of(id);
+        let scope = DataScope { context: &context, variables: Some(&variables) };
+        let finished = dataflow::finish(data, selector, &raw, Value::Array(results), scope)
+            .and_then(|(selected, output)| self.assign(id, assign, &selected).map(|_| output));
+        match finished {
             Ok(output) => self.complete(id, output, next_of(transition), None, None),
             Err(error) => {
                 let (error, cause) = self.state_error(id, error);

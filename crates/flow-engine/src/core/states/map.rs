@@ -33,7 +33,8 @@ impl Execution {
         let step = self.step(id);
         let raw = &step.record.input;
         let context = self.context_of(id);
-        let scope = Scope { context: &context, variables: None };
+        let variables = self.variables_of(id);
+        let scope = Scope { context: &context, variables: Some(&variables) };
         let effective = dataflow::input_path(&map.data, raw, scope)?;
         let max_concurrency = match &map.max_concurrency {
             Count::Fixed(n) => *n,
@@ -98,7 +99,7 @@ impl Execution {
                 let item = match &map.item_selector {
                     Some(selector) => {
                         let item_context = self.context.for_map_item(&step.record.state, step.entered_at, index, &value);
-                        let item_scope = Scope { context: &item_context, variables: None };
+                        let item_scope = Scope { context: &item_context, variables: scope.variables };
                         selector.evaluate(&item_scope.bindings(&effective))?
                     }
                     None => value,
@@ -110,8 +111,9 @@ impl Execution {
     }
 }
 
+/// A count given as a number or as a string of digits.
 fn integer(value: &Value) -> Option<u64> {
-    value.as_u64()
+    value.as_u64().or_else(|| value.as_str().and_then(|text| text.parse().ok()))
 }
 
 fn shown(value: &Value) -> String {

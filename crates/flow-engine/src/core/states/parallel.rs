@@ -10,7 +10,8 @@ impl Execution {
     pub(crate) fn run_parallel(&mut self, id: StepId, parallel: &ParallelState) {
         let raw = self.step(id).record.input.clone();
         let context = self.context_of(id);
-        let scope = Scope { context: &context, variables: None };
+        let variables = self.variables_of(id);
+        let scope = Scope { context: &context, variables: Some(&variables) };
         let input = dataflow::input_path(&parallel.data, &raw, scope)
             .and_then(|effective| dataflow::template(parallel.parameters.as_ref(), effective, scope));
         match input {

@@ -10,7 +10,8 @@ impl Execution {
     pub(crate) fn run_succeed(&mut self, id: StepId, succeed: &SucceedState) {
         let raw = self.step(id).record.input.clone();
         let context = self.context_of(id);
-        let scope = Scope { context: &context, variables: None };
+        let variables = self.variables_of(id);
+        let scope = Scope { context: &context, variables: Some(&variables) };
         let output = dataflow::input_path(&succeed.data, &raw, scope)
             .and_then(|effective| dataflow::output_path(&succeed.data, &effective, scope));
         match output {

@@ -16,7 +16,8 @@ impl Execution {
     pub(crate) fn run_task(&mut self, id: StepId, task: &TaskState, attempt: u32) {
         let raw = self.step(id).record.input.clone();
         let context = self.context_of(id);
-        let scope = Scope { context: &context, variables: None };
+        let variables = self.variables_of(id);
+        let scope = Scope { context: &context, variables: Some(&variables) };
         let parameters = dataflow::input_path(&task.data, &raw, scope)
             .and_then(|effective| dataflow::template(task.parameters.as_ref(), effective, scope));
         match parameters {
@@ -36,7 +37,8 @@ impl Execution {
             Duration::Path(path) => {
                 let raw = &self.step(id).record.input;
                 let context = self.context_of(id);
-                let scope = Scope { context: &context, variables: None };
+                let variables = self.variables_of(id);
+                let scope = Scope { context: &context, variables: Some(&variables) };
                 let effective = dataflow::input_path(&task.data, raw, scope)?;
                 let value = path.select(&scope.bindings(&effective))?;
                 match value.as_u64() {
@@ -105,12 +107,15 @@ impl Execution {
                 );
                 let raw = self.step(id).record.input.clone();
                 let context = self.context_of(id);
-                let scope = Scope { context: &context, variables: None };
+                let variables = self.variables_of(id);
+                let scope = Scope { context: &context, variables: Some(&variables) };
                 let parameters = match &self.step(id).record.status {
                     StepStatus::Running { parameters, .. } => parameters.clone(),
                     _ => Value::Null,
                 };
-                match dataflow::finish(&task.data, task.result_selector.as_ref(), &raw, result.clone(), scope) {
+                let finished = dataflow::finish(&task.data, task.result_selector.as_ref(), &raw, result.clone(), scope)
+                    .and_then(|(selected, output)| self.assign(id, task.assign.as_ref(), &selected).map(|_| output));
+                match finished {
                     Ok(output) => self.complete(id, output, next_of(&task.transition), Some(parameters), Some(result)),
                     Err(error) => {
                         let (error, cause) = self.state_error(id, error);

@@ -18,7 +18,8 @@ impl Execution {
     pub(crate) fn run_wait(&mut self, id: StepId, wait: &WaitState) {
         let raw = self.step(id).record.input.clone();
         let context = self.context_of(id);
-        let scope = Scope { context: &context, variables: None };
+        let variables = self.variables_of(id);
+        let scope = Scope { context: &context, variables: Some(&variables) };
         let entered = self.step(id).entered_at;
         let wake_at = dataflow::input_path(&wait.data, &raw, scope).and_then(|effective| {
             let wake_at = wake_time(&wait.until, &effective, scope, entered)?;
@@ -45,9 +46,13 @@ impl Execution {
         let flow_lang::model::StateKind::Wait(wait) = &machine.states[&name].kind else { return };
         let raw = self.step(id).record.input.clone();
         let context = self.context_of(id);
-        let scope = Scope { context: &context, variables: None };
-        let output = dataflow::input_path(&wait.data, &raw, scope)
-            .and_then(|effective| dataflow::output_path(&wait.data, &effective, scope));
+        let variables = self.variables_of(id);
+        let scope = Scope { context: &context, variables: Some(&variables) };
+        let output = dataflow::input_path(&wait.data, &raw, scope).and_then(|effective| {
+            let output = dataflow::output_path(&wait.data, &effective, scope)?;
+            self.assign(id, wait.assign.as_ref(), &effective)?;
+            Ok(output)
+        });
         match output {
             Ok(output) => self.complete(id, output, next_of(&wait.transition), None, None),
             Err(error) => {
