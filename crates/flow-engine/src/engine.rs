@@ -212,12 +212,11 @@ impl Engine {
         let core = Execution::start(setup, &machine, now);
         let ended = self.with_lease(&id, Job::Start(Box::new(core)), interrupt.clone()).await?;
         let mut outcome = outcome(&id, &name, ended);
-        if run.rollback_on_failure && !outcome.interrupted {
-            if let ExecutionStatus::Failed { error, cause } = outcome.status.clone() {
+        if run.rollback_on_failure && !outcome.interrupted
+            && let ExecutionStatus::Failed { error, cause } = outcome.status.clone() {
                 let rolled = self.rollback(&id.0, interrupt).await?;
                 outcome = Outcome { failure: Some((error, cause)), ..rolled };
             }
-        }
         Ok(outcome)
     }
 

@@ -144,11 +144,10 @@ impl Store for MemoryStore {
     fn renew_lease(&self, execution: &ExecutionId, holder: &LeaseHolder, now: OffsetDateTime) -> Result<()> {
         let mut inner = self.lock();
         let execution = find(&mut inner, &execution.0)?;
-        if let Some((current, heartbeat, _)) = &mut execution.lease {
-            if current == holder {
+        if let Some((current, heartbeat, _)) = &mut execution.lease
+            && current == holder {
                 *heartbeat = now;
             }
-        }
         Ok(())
     }
 

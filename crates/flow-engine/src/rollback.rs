@@ -341,20 +341,4 @@ impl Rollback {
         }
         self.status_changed = true;
     }
-
-    /// Marks compensations found Running in the durable state (a crashed rollback) so they
-    /// are sent again with `recovering`. Call before the first apply.
-    pub fn recover_running(&mut self, durable: &DurableState) {
-        let running: Vec<StepId> = durable
-            .compensations
-            .iter()
-            .filter(|c| matches!(c.status, CompensationStatus::Running { .. }))
-            .map(|c| c.step)
-            .collect();
-        for id in running {
-            if let Some(item) = self.items.get_mut(&id) {
-                item.phase = Phase::Waiting;
-            }
-        }
-    }
 }

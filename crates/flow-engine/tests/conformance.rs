@@ -59,16 +59,14 @@ async fn run_case(case: &Value) -> Verdict {
             }
         }
         (ExecutionStatus::Failed { error, cause }, Some("FAILED")) => {
-            if let Some(want) = expected.get("error").and_then(Value::as_str) {
-                if !text_matches(error, want, wildcards) {
+            if let Some(want) = expected.get("error").and_then(Value::as_str)
+                && !text_matches(error, want, wildcards) {
                     return Verdict::Fail(format!("error {error:?} expected {want:?} (cause {cause:?})"));
                 }
-            }
-            if let Some(want) = expected.get("cause").and_then(Value::as_str) {
-                if !text_matches(cause, want, wildcards) {
+            if let Some(want) = expected.get("cause").and_then(Value::as_str)
+                && !text_matches(cause, want, wildcards) {
                     return Verdict::Fail(format!("cause {cause:?} expected {want:?}"));
                 }
-            }
             Verdict::Pass
         }
         (status, want) => Verdict::Fail(format!("status {status:?} expected {want:?}")),

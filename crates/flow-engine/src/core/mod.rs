@@ -358,11 +358,10 @@ impl Execution {
         let previous = self.scopes.get(&scope).map(|s| s.last_event).unwrap_or(id - 1);
         if let Some(s) = self.scopes.get_mut(&scope) {
             s.last_event = id;
-            if !s.label.is_empty() {
-                if let Value::Object(map) = &mut details {
+            if !s.label.is_empty()
+                && let Value::Object(map) = &mut details {
                     map.insert("branch".into(), Value::String(s.label.clone()));
                 }
-            }
         }
         self.events.push(HistoryEvent {
             id,
