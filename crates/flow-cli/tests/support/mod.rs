@@ -211,6 +211,15 @@ impl Outcome {
         serde_json::from_str(line).unwrap_or_else(|e| panic!("last stdout line {line:?} is not JSON ({e}):\n{self}"))
     }
 
+    /// The `execution_id` line of a text summary.
+    pub fn execution_id_from_text(&self) -> String {
+        self.stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("execution_id "))
+            .map(|id| id.trim().to_owned())
+            .unwrap_or_else(|| panic!("no execution_id line:\n{self}"))
+    }
+
     /// The summary's `execution_id`.
     pub fn execution_id(&self) -> String {
         self.last_json()["execution_id"].as_str().unwrap_or_else(|| panic!("no execution_id:\n{self}")).to_owned()
