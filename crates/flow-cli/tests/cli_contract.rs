@@ -250,6 +250,13 @@ fn ctrl_c_leaves_the_execution_running_for_resume() {
     assert_eq!(stopped.last_json()["status"], "RUNNING", "{stopped}");
     assert!(stopped.stderr.contains("flow resume"), "a hint says how to go on:\n{stopped}");
     assert_eq!(sandbox.status("interrupted")["status"], "RUNNING");
+    // The step's process went with the interrupted attempt: none is left behind.
+    let step_pid = support::lines_of(&sandbox.path("pids")).first().cloned().expect("the step noted its pid");
+    poll("the interrupted step's process to be gone", Duration::from_secs(5), || {
+        let stat = std::fs::read_to_string(format!("/proc/{step_pid}/stat")).unwrap_or_default();
+        let state = stat.rsplit_once(") ").and_then(|(_, rest)| rest.chars().next());
+        matches!(state, None | Some('Z' | 'X')).then_some(())
+    });
 
     std::fs::write(sandbox.path("release"), "").unwrap();
     let resumed = sandbox.flow(&["resume", "interrupted", "--output", "json"]);
