@@ -92,14 +92,6 @@ fn same_place(ours: &str, theirs: &str) -> bool {
 /// Rejections flow does not make yet, with why. A gap that closes is printed, not failed, so
 /// that the fix can land in any order with this list's update.
 const KNOWN_GAPS: &[(&str, &str)] = &[
-    (
-        "test_illegal_escapes[ESCAPE_SEQUENCES_ILLEGAL_INTRINSIC_FUNCTION]",
-        "the intrinsic-call parser accepts any backslash escape; AWS allows only \\' \\{ \\} \\\\",
-    ),
-    (
-        "test_illegal_escapes[ESCAPE_SEQUENCES_ILLEGAL_INTRINSIC_FUNCTION_2]",
-        "the intrinsic-call parser accepts any backslash escape; AWS allows only \\' \\{ \\} \\\\",
-    ),
 ];
 
 fn known_gap(name: &str) -> Option<&'static str> {

@@ -155,6 +155,13 @@ impl<'s> Parser<'s> {
                 None => return Err(self.error("unterminated string")),
                 Some('\\') => {
                     let escaped = self.bump().ok_or_else(|| self.error("unterminated string"))?;
+                    // AWS accepts only these four escapes in an intrinsic's string literal;
+                    // `\"` and friends are rejected when the state machine is created.
+                    if !matches!(escaped, '\'' | '{' | '}' | '\\') {
+                        return Err(self.error(format!(
+                            "illegal escape sequence '\\{escaped}' in a string literal (only \\', \\{{, \\}} and \\\\ are allowed)"
+                        )));
+                    }
                     raw.push('\\');
                     raw.push(escaped);
                     value.push(escaped);
