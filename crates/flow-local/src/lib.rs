@@ -133,8 +133,13 @@ impl TaskHandler for LocalTasks {
         resource.starts_with(PREFIX)
     }
 
-    fn invoke(&self, request: TaskRequest) -> TaskFuture {
-        Box::pin(async move { attempt(request).await.map_err(TaskError::from) })
+    fn invoke(&self, mut request: TaskRequest) -> TaskFuture {
+        Box::pin(async move {
+            // Secret references are read now, at the call; the resolved values live only in
+            // this attempt's copy of the parameters and never go back to the engine.
+            request.parameters = flow_engine::secrets::resolve_secrets(&request.parameters)?;
+            attempt(request).await.map_err(TaskError::from)
+        })
     }
 }
 

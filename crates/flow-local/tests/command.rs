@@ -195,17 +195,28 @@ async fn bad_parameters_fail_the_attempt_with_every_problem() {
         );
     }
 
-    let error = run(
-        json!({"Command": ["true"], "Env": {"KEY": {"Flow.Secret": "arn:aws:secretsmanager:key"}}}),
-    )
-    .await
-    .unwrap_err();
-    assert_eq!(error.error, "Flow.InvalidParameters");
-    assert!(
-        error.cause.contains("unresolved secret reference"),
-        "{}",
-        error.cause
-    );
+    let error = run(json!({"Command": ["true"], "Env": {"KEY": {"Flow.Secret": "env:FLOW_TEST_NO_SUCH_VARIABLE"}}}))
+        .await
+        .unwrap_err();
+    assert_eq!(error.error, "Flow.SecretUnavailable");
+    assert!(error.cause.contains("FLOW_TEST_NO_SUCH_VARIABLE"), "{}", error.cause);
+}
+
+#[tokio::test]
+async fn a_secret_reference_is_resolved_at_the_call_and_only_there() {
+    let directory = tempfile::tempdir().unwrap();
+    let key = directory.path().join("key.pem");
+    std::fs::write(&key, "-----BEGIN PRIVATE KEY-----\nsecret-body\n").unwrap();
+    let parameters = json!({
+        "Command": ["sh", "-c", "printf '%s' \"$KEY\" | grep -q \"secret\"\"-body\" && echo '{\"Seen\": true}'"],
+        "Env": {"KEY": {"Flow.Secret": format!("file:{}", key.display())}},
+    });
+    let request = request("flow:command", parameters.clone());
+    let result = LocalTasks::new().invoke(request.clone()).await.unwrap();
+    assert_eq!(result, json!({"Seen": true}));
+    // The caller's copy still holds only the reference.
+    assert_eq!(request.parameters, parameters);
+    assert!(!request.parameters.to_string().contains("secret-body"));
 }
 
 #[tokio::test]
