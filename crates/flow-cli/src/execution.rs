@@ -77,8 +77,13 @@ where
         let (handle, interrupt): (InterruptHandle, Interrupt) = Interrupt::new();
         let watcher = tokio::spawn(async move {
             if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("interrupted: stopping after recording the steps in flight");
+                eprintln!("interrupted: stopping after recording the steps in flight (Ctrl-C again to quit at once)");
                 handle.interrupt();
+            }
+            // A second Ctrl-C quits at once. That is as safe as a crash: every decision is
+            // already durable, and `flow resume` picks up the steps that were in flight.
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(i32::from(INTERRUPTED));
             }
         });
         let result = call(interrupt).await;

@@ -218,7 +218,7 @@ impl Driver<'_> {
                     return;
                 };
                 let timeout = request.timeout_seconds;
-                let call = handler.invoke(request);
+                let call = isolated(handler.invoke(request));
                 let sleep = deadline.map(|deadline| self.clock.sleep_until(deadline));
                 let sender = sender.clone();
                 let task = tokio::spawn(async move {
@@ -255,6 +255,37 @@ impl Driver<'_> {
                 }
             }
             Effect::Yield => {}
+        }
+    }
+}
+
+/// Runs a handler's attempt on a task of its own so that a panicking handler fails its step
+/// (as `States.Runtime`, which no Catch swallows) instead of leaving the driver waiting
+/// forever. Dropping the returned future (timeout, abandon, interrupt) aborts the attempt, as
+/// dropping the handler's own future would.
+fn isolated(call: crate::task::TaskFuture) -> impl std::future::Future<Output = Result<serde_json::Value, TaskError>> {
+    struct AbortOnDrop(AbortHandle);
+    impl Drop for AbortOnDrop {
+        fn drop(&mut self) {
+            self.0.abort();
+        }
+    }
+    let attempt = tokio::spawn(call);
+    let guard = AbortOnDrop(attempt.abort_handle());
+    async move {
+        let _guard = guard;
+        match attempt.await {
+            Ok(result) => result,
+            Err(error) if error.is_panic() => {
+                let payload = error.into_panic();
+                let message = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "no message".into());
+                Err(TaskError::new("States.Runtime", format!("The task handler panicked: {message}")))
+            }
+            Err(_) => Err(TaskError::new("States.Runtime", "The task attempt was cancelled")),
         }
     }
 }

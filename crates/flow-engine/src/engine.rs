@@ -363,7 +363,7 @@ fn check_resumable(record: &ExecutionRecord) -> Result<()> {
 
 fn status_word(status: &ExecutionStatus) -> &'static str {
     match status {
-        ExecutionStatus::RollingBack => "ROLLING_BACK",
+        ExecutionStatus::RollingBack => "RUNNING a rollback (finish it with `flow rollback`)",
         other => other.name(),
     }
 }

@@ -52,6 +52,8 @@ struct Item {
     finished: u64,
     phase: Phase,
     retries: Vec<u32>,
+    /// The attempt that was in flight when a previous rollback process died.
+    interrupted_attempt: Option<u32>,
 }
 
 /// The rollback of one execution, driven like [`crate::core::Execution`].
@@ -89,6 +91,16 @@ impl Rollback {
             .iter()
             .map(|c| (c.step, matches!(c.status, CompensationStatus::Succeeded { .. })))
             .collect();
+        // A compensation in flight when the previous rollback died may have done its work:
+        // it is sent again as `recovering`, so a handler can adopt instead of repeating.
+        let interrupted: HashMap<StepId, u32> = durable
+            .compensations
+            .iter()
+            .filter_map(|c| match c.status {
+                CompensationStatus::Running { attempt, .. } => Some((c.step, attempt)),
+                _ => None,
+            })
+            .collect();
         let mut items = BTreeMap::new();
         for step in &durable.steps {
             let (parameters, result, finished) = match &step.status {
@@ -113,6 +125,7 @@ impl Rollback {
                     finished,
                     phase,
                     retries: vec![0; compensation.retry.len()],
+                    interrupted_attempt: interrupted.get(&step.id).copied(),
                 },
             );
         }
@@ -207,7 +220,10 @@ impl Rollback {
             .filter(|id| self.ready(*id))
             .collect();
         for id in ready {
-            self.invoke(id, 1, false);
+            match self.items.get_mut(&id).and_then(|item| item.interrupted_attempt.take()) {
+                Some(attempt) => self.invoke(id, attempt + 1, true),
+                None => self.invoke(id, 1, false),
+            }
         }
     }
 

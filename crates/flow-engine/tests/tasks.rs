@@ -66,3 +66,43 @@ async fn map_iterations_are_in_flight_together() {
         ExecutionStatus::Succeeded { output: json!([{"echo": 1}, {"echo": 2}, {"echo": 3}, {"echo": 4}]) }
     );
 }
+
+/// A handler that panics fails its step with `States.Runtime` (which no Catch swallows)
+/// instead of leaving the driver waiting for an answer that never comes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_handler_fails_the_step_instead_of_hanging() {
+    struct Panics;
+    impl flow_engine::TaskHandler for Panics {
+        fn handles(&self, resource: &str) -> bool {
+            resource == "flow:test-panic"
+        }
+        fn invoke(&self, _request: flow_engine::TaskRequest) -> flow_engine::TaskFuture {
+            Box::pin(async { panic!("boom") })
+        }
+    }
+    let engine = flow_engine::Engine::new(
+        Arc::new(MemoryStore::new()),
+        vec![Arc::new(Panics)],
+        Arc::new(flow_engine::SystemClock),
+        Arc::new(flow_engine::observer::Silent),
+        flow_engine::EngineConfig::default(),
+    );
+    let run = NewRun {
+        definition_path: "panic.json".into(),
+        definition_text: json!({"StartAt": "P", "States": {"P": {"Type": "Task", "Resource": "flow:test-panic",
+            "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}], "End": true},
+            "Caught": {"Type": "Succeed"}}})
+        .to_string(),
+        input: json!({}),
+        name: None,
+        rollback_on_failure: false,
+    };
+    let outcome = engine.start(run, Interrupt::never()).await.unwrap();
+    match outcome.status {
+        ExecutionStatus::Failed { error, cause } => {
+            assert_eq!(error, "States.Runtime");
+            assert!(cause.contains("panicked: boom"), "{cause}");
+        }
+        other => panic!("expected FAILED, got {other:?}"),
+    }
+}
