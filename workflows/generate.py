@@ -30,9 +30,10 @@ def sdk(service, action):
     return f"arn:aws:states:::aws-sdk:{service}:{action}"
 
 
-# Retry rules. The SDK already retries throttling and 5xx; these cover what ASL must wait
-# out: a dependency still being released (AWS frees ENIs, certificates and namespaces some
-# seconds after their user is gone) or a transient connection failure.
+# Retry rules. flow's AWS handler already retries throttling, 5xx and connection failures (the
+# SDK's standard mode), so ASL retries only what it must wait out: a dependency still being
+# released (AWS frees ENIs, certificates and namespaces some seconds after their user is gone)
+# or not yet ready. Never States.TaskFailed or States.ALL: they would retry definition bugs.
 def retry_on(*errors, interval=5, attempts=12, rate=1.5, max_delay=60):
     return {
         "ErrorEquals": list(errors),
@@ -42,9 +43,6 @@ def retry_on(*errors, interval=5, attempts=12, rate=1.5, max_delay=60):
         "MaxDelaySeconds": max_delay,
         "JitterStrategy": "FULL",
     }
-
-
-TRANSIENT = retry_on("States.TaskFailed", interval=2, attempts=3, rate=2)
 
 
 def task(service, action, parameters, *, next=None, end=False, result_selector=None,
@@ -58,7 +56,8 @@ def task(service, action, parameters, *, next=None, end=False, result_selector=N
         state["ResultSelector"] = result_selector
     if result_path is not None or result_selector is None:
         state["ResultPath"] = result_path
-    state["Retry"] = (retry or []) + [TRANSIENT]
+    if retry:
+        state["Retry"] = retry
     if compensate is not None:
         state["Compensate"] = compensate
     if end:
@@ -71,7 +70,8 @@ def task(service, action, parameters, *, next=None, end=False, result_selector=N
 def undo(service, action, parameters, *, retry=None):
     """A Compensate: evaluated against {"Input", "Parameters", "Result"} of the step."""
     compensation = {"Resource": sdk(service, action), "Parameters": parameters}
-    compensation["Retry"] = (retry or []) + [TRANSIENT]
+    if retry:
+        compensation["Retry"] = retry
     return compensation
 
 
@@ -136,7 +136,6 @@ def describe_task(service, action, parameters, state_path, extra=None):
         "Resource": sdk(service, action),
         "Parameters": parameters,
         "ResultSelector": selector,
-        "Retry": [TRANSIENT],
     }
 
 

@@ -38,9 +38,10 @@ pub fn open_for_reading(state: &StateArgs) -> anyhow::Result<Arc<SqliteStore>> {
     open_for_writing(state)
 }
 
-/// The task handlers every execution may call, in the order they are asked.
+/// The task handlers every execution may call, in the order they are asked (wrapped by the
+/// test-only fault hook when `FLOW_TEST_FAIL_AT_STATE` is set).
 fn handlers() -> Vec<Arc<dyn TaskHandler>> {
-    vec![Arc::new(flow_local::LocalTasks::new())]
+    crate::faults::wrap(vec![Arc::new(flow_local::LocalTasks::new())])
 }
 
 fn placement() -> Placement {

@@ -8,6 +8,7 @@ mod commands;
 mod definition;
 mod diagnostics;
 mod execution;
+mod faults;
 mod report;
 mod timestamps;
 
