@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
 use crate::clock::Clock;
-use crate::core::{Effect, Execution, Input, Transition};
+use crate::core::{Effect, Execution, Input, Transition, TransitionGroup};
 use crate::ids::{ExecutionId, StepId};
 use crate::observer::Observer;
 use crate::records::{Checkpoint, ExecutionStatus};
@@ -135,6 +135,11 @@ impl Drop for InFlight {
     }
 }
 
+/// A group of transitions is committed once it holds this many events even if more inputs
+/// are ready, so that memory stays bounded while a long run of deterministic states (a Pass
+/// chain, a Map of Pass iterations) goes on without waiting for a sync of each step.
+const GROUP_EVENTS: usize = 4096;
+
 fn is_empty(checkpoint: &Checkpoint) -> bool {
     checkpoint.events.is_empty()
         && checkpoint.steps.is_empty()
@@ -149,7 +154,7 @@ impl Driver<'_> {
         let mut in_flight = InFlight::default();
         let mut inputs = VecDeque::from([Input::Continue]);
         loop {
-            let mut transition = Transition::default();
+            let mut group = TransitionGroup::default();
             while let Some(input) = inputs.pop_front() {
                 match &input {
                     Input::TaskCompleted { step, .. } => {
@@ -165,11 +170,12 @@ impl Driver<'_> {
                     inputs.push_back(Input::Continue);
                     tokio::task::yield_now().await;
                 }
-                transition.absorb(applied);
-                if interrupt.is_set() {
+                group.absorb(applied);
+                if interrupt.is_set() || group.events() >= GROUP_EVENTS {
                     break;
                 }
             }
+            let transition = group.into_transition();
             if !is_empty(&transition.checkpoint) {
                 self.store.commit(self.execution, &transition.checkpoint)?;
             }

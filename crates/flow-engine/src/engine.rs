@@ -251,7 +251,7 @@ impl Engine {
 
     /// The rebuilt execution, read under the lease (nobody else changes it now).
     fn rebuild(&self, id: &ExecutionId, machine: &StateMachine) -> Result<Box<dyn Core>> {
-        let durable = self.store.load(id)?;
+        let durable = self.store.load_open(id)?;
         check_resumable(&durable.execution)?;
         let redrive = matches!(durable.execution.status, ExecutionStatus::Failed { .. });
         let record = &durable.execution;

@@ -82,6 +82,13 @@ pub trait Store: Send + Sync + 'static {
     /// Everything needed to resume or roll back.
     fn load(&self, execution: &ExecutionId) -> Result<DurableState>;
 
+    /// What resume needs, which may be less than [`Store::load`]: every scope, and of the
+    /// steps at least the last one of each scope and every step that has child scopes (a
+    /// Parallel or Map). A long execution resumes without reading the steps it finished.
+    fn load_open(&self, execution: &ExecutionId) -> Result<DurableState> {
+        self.load(execution)
+    }
+
     /// The history, oldest first.
     fn history(&self, execution: &ExecutionId) -> Result<Vec<HistoryEvent>>;
 }

@@ -166,3 +166,40 @@ async fn an_interrupted_run_leaves_its_task_running_and_resume_finishes_it() {
     assert_eq!(calls.len(), 2);
     assert!(calls[1].recovering && calls[1].step == calls[0].step);
 }
+
+/// A long run of deterministic states does not wait for a sync of each step, but it is not
+/// one unbounded transaction either: the driver commits it in bounded groups. A crash after
+/// any of those commits (even one that leaves a finished step without its successor) resumes
+/// to the same output.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_deterministic_run_commits_in_bounded_groups_and_resumes_from_each() {
+    let run = |name: &str| NewRun {
+        definition_path: "workflows/long.json".into(),
+        definition_text: definition("long_deterministic_run.json"),
+        input: json!({"count": 0, "items": (0..1100).collect::<Vec<_>>()}),
+        name: Some(name.into()),
+        rollback_on_failure: false,
+    };
+    let store = Arc::new(MemoryStore::new());
+    let recorder = Arc::new(Recorder::default());
+    let outcome = engine(store.clone(), recorder.clone(), "first").start(run("whole"), Interrupt::never()).await.unwrap();
+    let expected = json!({"count": 1200, "fan": {"count": 1100, "last": 2198}, "error": "Bench.Refused"});
+    assert_eq!(outcome.status, ExecutionStatus::Succeeded { output: expected.clone() });
+    let commits = store.commits();
+    let id = store.find_execution("whole").unwrap().id;
+    let events = store.history(&id).unwrap().len();
+    assert!(events > 9_000, "{events} events");
+    assert!((2..=6).contains(&commits), "{events} events in {commits} commits: grouped, and bounded");
+
+    for k in 1..commits {
+        let store = Arc::new(MemoryStore::new());
+        let recorder = Arc::new(Recorder::default());
+        store.refuse_commits_after(k);
+        let first = engine(store.clone(), recorder.clone(), "first").start(run("cut"), Interrupt::never()).await;
+        assert!(matches!(first, Err(EngineError::Store(_))), "k={k}: {first:?}");
+        store.accept_commits();
+        let outcome = engine(store.clone(), recorder.clone(), "second").resume("cut", Interrupt::never()).await;
+        let outcome = outcome.unwrap_or_else(|e| panic!("k={k}: resume failed: {e}"));
+        assert_eq!(outcome.status, ExecutionStatus::Succeeded { output: expected.clone() }, "k={k}");
+    }
+}

@@ -332,7 +332,22 @@ fn write_checkpoint(
     Ok(())
 }
 
-fn load_state(connection: &mut Connection, execution: &ExecutionId) -> Result<DurableState, Fault> {
+/// Which steps [`load_state`] reads.
+#[derive(Clone, Copy, PartialEq)]
+enum Steps {
+    All,
+    /// The last step of each scope and the steps with child scopes (see `Store::load_open`).
+    Open,
+}
+
+const STEP_COLUMNS: &str = "step_id, scope_parent, scope_index, state, input, status, attempt, \
+     parameters, wake_at, children, output, result, error, cause, next, entered_event, finished_event";
+
+fn load_state(
+    connection: &mut Connection,
+    execution: &ExecutionId,
+    which: Steps,
+) -> Result<DurableState, Fault> {
     // One read transaction: a consistent snapshot even while another process commits.
     let transaction = connection.transaction()?;
     let id = execution.0.as_str();
@@ -343,12 +358,20 @@ fn load_state(connection: &mut Connection, execution: &ExecutionId) -> Result<Du
         .query_row([id], read_execution)
         .optional()?
         .ok_or_else(|| unknown(execution))?;
+    let steps = match which {
+        Steps::All => {
+            format!("SELECT {STEP_COLUMNS} FROM steps WHERE execution_id = ?1 ORDER BY step_id")
+        }
+        Steps::Open => format!(
+            "SELECT {STEP_COLUMNS} FROM steps WHERE execution_id = ?1 AND (\
+             step_id IN (SELECT max(step_id) FROM steps WHERE execution_id = ?1 \
+                         GROUP BY scope_parent, scope_index) \
+             OR step_id IN (SELECT scope_parent FROM scopes WHERE execution_id = ?1)) \
+             ORDER BY step_id"
+        ),
+    };
     let steps = transaction
-        .prepare_cached(
-            "SELECT step_id, scope_parent, scope_index, state, input, status, attempt, parameters, \
-             wake_at, children, output, result, error, cause, next, entered_event, finished_event \
-             FROM steps WHERE execution_id = ?1 ORDER BY step_id",
-        )?
+        .prepare_cached(&steps)?
         .query_map([id], read_step)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let scopes = transaction
@@ -599,7 +622,14 @@ impl Store for SqliteStore {
     fn load(&self, execution: &ExecutionId) -> Result<DurableState> {
         self.run(
             || format!("load execution {execution}"),
-            |connection| load_state(connection, execution),
+            |connection| load_state(connection, execution, Steps::All),
+        )
+    }
+
+    fn load_open(&self, execution: &ExecutionId) -> Result<DurableState> {
+        self.run(
+            || format!("load execution {execution}"),
+            |connection| load_state(connection, execution, Steps::Open),
         )
     }
 

@@ -575,3 +575,60 @@ fn the_state_survives_reopening() {
     let reopened = flow_store::SqliteStore::open(&fixture.path).unwrap();
     assert_eq!(reopened.load(&id("e1")).unwrap(), before);
 }
+
+#[test]
+fn load_open_reads_every_scope_but_only_the_steps_resume_needs() {
+    let fixture = fixture();
+    fixture
+        .store
+        .create_execution(&new_execution("e1", "e1"))
+        .unwrap();
+    let done = || StepStatus::Succeeded {
+        output: json!({}),
+        parameters: None,
+        result: None,
+    };
+    let child = |index| ScopeKey::Child {
+        parent: StepId(2),
+        index,
+    };
+    let in_scope = |mut record: flow_engine::StepRecord, scope| {
+        record.scope = scope;
+        record
+    };
+    // The top level ran 1, then the Map 2 (iterations: 3 then 4; 5), and is now at 6.
+    let steps = vec![
+        step(1, done()),
+        step(2, done()),
+        in_scope(step(3, done()), child(0)),
+        in_scope(step(4, done()), child(0)),
+        in_scope(step(5, done()), child(1)),
+        step(
+            6,
+            StepStatus::Running {
+                attempt: 1,
+                parameters: json!({}),
+            },
+        ),
+    ];
+    let scope = |key| ScopeRecord {
+        key,
+        input: json!({}),
+        status: ScopeStatus::Running,
+    };
+    let checkpoint = Checkpoint {
+        steps: steps.clone(),
+        scopes: vec![scope(ScopeKey::Root), scope(child(0)), scope(child(1))],
+        ..Checkpoint::default()
+    };
+    fixture.store.commit(&id("e1"), &checkpoint).unwrap();
+
+    let all = fixture.store.load(&id("e1")).unwrap();
+    assert_eq!(all.steps, steps);
+    let open = fixture.store.load_open(&id("e1")).unwrap();
+    let ids: Vec<u64> = open.steps.iter().map(|s| s.id.0).collect();
+    // The last step of each scope (6, 4, 5) and the step with child scopes (2).
+    assert_eq!(ids, vec![2, 4, 5, 6]);
+    assert_eq!(open.scopes, all.scopes);
+    assert_eq!(open.execution, all.execution);
+}

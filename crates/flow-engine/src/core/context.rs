@@ -57,7 +57,16 @@ impl ExecutionContext {
     /// `$$` while a state runs. `State.RetryCount` exists only for the types that retry
     /// (Task, Parallel, Map), as on AWS.
     pub fn for_state(&self, state: &str, entered: OffsetDateTime, retry_count: Option<u32>) -> Value {
-        let mut context = json!({
+        let mut context = self.skeleton();
+        context["State"] = self.state_part(state, entered, retry_count);
+        context
+    }
+
+    /// `$$` with an empty `State`: the part that is the same for every step. Building it
+    /// copies the execution's input, which may be large, so the core builds it once and
+    /// only swaps the `State` part per step (see `Execution::context_of`).
+    pub(crate) fn skeleton(&self) -> Value {
+        json!({
             "Execution": {
                 "Id": self.execution_arn,
                 "Input": self.input,
@@ -66,27 +75,37 @@ impl ExecutionContext {
                 "StartTime": self.start_time,
                 "RedriveCount": self.redrive_count,
             },
-            "State": {
-                "EnteredTime": timestamp(entered),
-                "Name": state,
-            },
+            "State": {},
             "StateMachine": {
                 "Id": self.machine_arn,
                 "Name": self.machine_name,
             },
+        })
+    }
+
+    /// `$$.State` for a step.
+    pub(crate) fn state_part(&self, state: &str, entered: OffsetDateTime, retry_count: Option<u32>) -> Value {
+        let mut part = json!({
+            "EnteredTime": timestamp(entered),
+            "Name": state,
         });
         if let Some(count) = retry_count {
-            context["State"]["RetryCount"] = json!(count);
+            part["RetryCount"] = json!(count);
         }
-        context
+        part
     }
 
     /// `$$` while a Map's `ItemSelector` is evaluated for one item.
     pub fn for_map_item(&self, state: &str, entered: OffsetDateTime, index: usize, value: &Value) -> Value {
         let mut context = self.for_state(state, entered, None);
-        context["Map"] = json!({"Item": {"Index": index, "Value": value}});
+        context["Map"] = map_item(index, value);
         context
     }
+}
+
+/// `$$.Map` for one item.
+pub(crate) fn map_item(index: usize, value: &Value) -> Value {
+    json!({"Item": {"Index": index, "Value": value}})
 }
 
 /// The machine's name in ARNs: the definition file's stem (`provision` for

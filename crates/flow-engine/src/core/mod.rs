@@ -111,6 +111,58 @@ pub fn merge_checkpoint(earlier: &mut Checkpoint, later: Checkpoint) {
     }
 }
 
+/// Transitions grouped into one commit, keeping the last version of every record like
+/// [`merge_checkpoint`] but finding records by key in O(1): a group may hold tens of
+/// thousands of records (a long Pass chain, a large Map).
+#[derive(Debug, Default)]
+pub struct TransitionGroup {
+    transition: Transition,
+    steps: HashMap<StepId, usize>,
+    scopes: HashMap<ScopeKey, usize>,
+    compensations: HashMap<StepId, usize>,
+}
+
+impl TransitionGroup {
+    pub fn absorb(&mut self, later: Transition) {
+        let (earlier, later_checkpoint) = (&mut self.transition.checkpoint, later.checkpoint);
+        earlier.events.extend(later_checkpoint.events);
+        upsert(&mut earlier.steps, &mut self.steps, later_checkpoint.steps, |s| s.id);
+        upsert(&mut earlier.scopes, &mut self.scopes, later_checkpoint.scopes, |s| s.key);
+        upsert(&mut earlier.compensations, &mut self.compensations, later_checkpoint.compensations, |c| c.step);
+        if later_checkpoint.status.is_some() {
+            earlier.status = later_checkpoint.status;
+        }
+        if later_checkpoint.stopped_at.is_some() {
+            earlier.stopped_at = later_checkpoint.stopped_at;
+        }
+        if later_checkpoint.redrive_count.is_some() {
+            earlier.redrive_count = later_checkpoint.redrive_count;
+        }
+        self.transition.effects.extend(later.effects);
+    }
+
+    /// How many history events the group holds.
+    pub fn events(&self) -> usize {
+        self.transition.checkpoint.events.len()
+    }
+
+    pub fn into_transition(self) -> Transition {
+        self.transition
+    }
+}
+
+fn upsert<T, K: std::hash::Hash + Eq>(records: &mut Vec<T>, index: &mut HashMap<K, usize>, later: Vec<T>, key: impl Fn(&T) -> K) {
+    for record in later {
+        match index.entry(key(&record)) {
+            std::collections::hash_map::Entry::Occupied(at) => records[*at.get()] = record,
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(records.len());
+                records.push(record);
+            }
+        }
+    }
+}
+
 /// What a state does next when it finishes normally.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Next {
@@ -216,10 +268,14 @@ pub struct Execution {
     pub(crate) ready: VecDeque<Work>,
     pub(crate) now: OffsetDateTime,
     pub(crate) rng: StdRng,
+    /// The last `$$` built, reused by [`Execution::context_of`].
+    context_cache: std::cell::RefCell<Option<Value>>,
     // What the current apply produced.
     events: Vec<HistoryEvent>,
     dirty_steps: BTreeSet<StepId>,
     dirty_scopes: BTreeSet<ScopeKey>,
+    /// Steps that finished in this apply: dropped from `steps` once their record is taken.
+    retired: std::collections::HashSet<StepId>,
     status_changed: bool,
     redriven: Option<u32>,
     effects: Vec<Effect>,
@@ -269,9 +325,11 @@ impl Execution {
             ready: VecDeque::new(),
             now,
             rng: StdRng::seed_from_u64(setup.seed),
+            context_cache: Default::default(),
             events: Vec::new(),
             dirty_steps: BTreeSet::new(),
             dirty_scopes: BTreeSet::new(),
+            retired: Default::default(),
             status_changed: false,
             redriven: None,
             effects: Vec::new(),
@@ -325,10 +383,19 @@ impl Execution {
     }
 
     fn take_transition(&mut self) -> Transition {
+        // A finished step leaves memory with its last record (moved, not copied): nothing
+        // reads it again, and a long run or a large Map must not grow with finished steps.
+        let mut retired = std::mem::take(&mut self.retired);
         let steps = std::mem::take(&mut self.dirty_steps)
             .into_iter()
-            .filter_map(|id| self.steps.get(&id).map(|s| s.record.clone()))
+            .filter_map(|id| match retired.remove(&id) {
+                true => self.steps.remove(&id).map(|s| s.record),
+                false => self.steps.get(&id).map(|s| s.record.clone()),
+            })
             .collect();
+        for id in retired {
+            self.steps.remove(&id);
+        }
         let scopes = std::mem::take(&mut self.dirty_scopes)
             .into_iter()
             .filter_map(|key| self.scopes.get(&key).map(|s| s.record.clone()))
@@ -401,7 +468,9 @@ impl Execution {
         self.scopes.get(&key).is_some_and(|s| s.live && matches!(s.record.status, ScopeStatus::Running))
     }
 
-    /// `$$` for a step.
+    /// `$$` for a step. The value comes from a one-slot cache that keeps the part shared
+    /// by every step (it holds a copy of the execution's input: rebuilding it per step made a
+    /// Map over a large input quadratic); give it back with [`Execution::recycle_context`].
     pub(crate) fn context_of(&self, id: StepId) -> Value {
         let step = self.step(id);
         let retries: u32 = step.retries.iter().sum();
@@ -411,7 +480,19 @@ impl Execution {
             .states
             .get(&step.record.state)
             .is_some_and(|s| matches!(s.kind, StateKind::Task(_) | StateKind::Parallel(_) | StateKind::Map(_)));
-        self.context.for_state(&step.record.state, step.entered_at, retrying.then_some(retries))
+        let state = self.context.state_part(&step.record.state, step.entered_at, retrying.then_some(retries));
+        let mut context = self.context_cache.borrow_mut().take().unwrap_or_else(|| self.context.skeleton());
+        if let Value::Object(map) = &mut context {
+            map.insert("State".into(), state);
+            map.remove("Map");
+        }
+        context
+    }
+
+    /// Returns a value from [`Execution::context_of`] to its cache (optional: without it the
+    /// next call builds a new one).
+    pub(crate) fn recycle_context(&self, context: Value) {
+        *self.context_cache.borrow_mut() = Some(context);
     }
 
     /// The variables a step sees.
@@ -426,7 +507,9 @@ impl Execution {
         let context = self.context_of(id);
         let variables = self.variables_of(id);
         let bindings = flow_lang::Bindings { input, context: &context, variables: Some(&variables) };
-        let Value::Object(assigned) = assign.evaluate(&bindings)? else { return Ok(()) };
+        let assigned = assign.evaluate(&bindings);
+        self.recycle_context(context);
+        let Value::Object(assigned) = assigned? else { return Ok(()) };
         let scope = self.step(id).record.scope;
         if let Some(scope) = self.scopes.get_mut(&scope) {
             scope.variables.extend(assigned);
@@ -534,6 +617,7 @@ impl Execution {
         let step = self.step_mut(id);
         step.record.finished_event = exited.or(Some(step.record.entered_event));
         step.record.status = StepStatus::Succeeded { output: output.clone(), parameters, result };
+        self.retired.insert(id);
         self.advance(scope, next, output);
     }
 
@@ -577,6 +661,7 @@ impl Execution {
                     let step = self.step_mut(id);
                     step.record.finished_event = exited.or(Some(step.record.entered_event));
                     step.record.status = StepStatus::Caught { error, cause, next: catcher.next.clone() };
+                    self.retired.insert(id);
                     self.advance(scope, Next::State(catcher.next.clone()), output);
                 }
                 Err(e) => {
@@ -596,6 +681,7 @@ impl Execution {
         step.record.finished_event = Some(last.max(step.record.entered_event));
         step.record.status = StepStatus::Failed { error: error.clone(), cause: cause.clone() };
         let scope = step.record.scope;
+        self.retired.insert(id);
         self.scope_failed(scope, error, cause);
     }
 
@@ -634,7 +720,8 @@ impl Execution {
                 continue;
             }
             scope.live = false;
-            let Some(current) = scope.current else { continue };
+            // A finished step is no longer in memory: nothing to abandon then.
+            let Some(current) = scope.current.filter(|current| self.steps.contains_key(current)) else { continue };
             match &self.steps[&current].record.status {
                 StepStatus::Running { .. } => self.effects.push(Effect::Abandon { step: current }),
                 StepStatus::FannedOut { .. } => self.abandon_children(current),
@@ -691,6 +778,7 @@ impl Execution {
                 let step = self.step_mut(id);
                 step.record.status = StepStatus::Failed { error, cause };
                 step.record.finished_event = Some(last);
+                self.retired.insert(id);
                 self.ready.push_back(Work::Enter { scope, state: name, input, reuse: None, retries });
             }
         }

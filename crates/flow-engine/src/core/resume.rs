@@ -140,7 +140,26 @@ impl Execution {
                     None => self.rerun(id),
                 }
             }
-            StepStatus::Failed { .. } | StepStatus::Caught { .. } => self.rerun(id),
+            StepStatus::Caught { error, cause, next } => {
+                // The scope stayed open after its step was caught (a group of transitions cut
+                // before the catcher's state was entered): go on at the catcher's state with
+                // the output the catch computed, as for a succeeded step.
+                let (machine, name) = self.state_of(id);
+                let step = self.step(id);
+                let (scope, raw) = (step.record.scope, step.record.input.clone());
+                let catcher = machine.states[&name].catchers().iter().find(|c| c.matches(&error) && c.next == next);
+                let caught = json!({"Error": error, "Cause": cause});
+                let output = match catcher.map(|c| &c.result_path) {
+                    Some(Some(path)) => path.merge_into(raw, caught).ok(),
+                    Some(None) => Some(raw),
+                    None => None,
+                };
+                match output {
+                    Some(output) => self.advance(scope, crate::core::Next::State(next), output),
+                    None => self.rerun(id),
+                }
+            }
+            StepStatus::Failed { .. } => self.rerun(id),
         }
     }
 

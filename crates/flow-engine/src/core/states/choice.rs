@@ -29,8 +29,9 @@ impl Execution {
             })?;
             let output = dataflow::output_path(&choice.data, &effective, scope)?;
             Ok::<_, AslError>((next, output, effective, rule_assign))
-        })()
-        .and_then(|(next, output, effective, rule_assign)| {
+        })();
+        self.recycle_context(context);
+        let decided = decided.and_then(|(next, output, effective, rule_assign)| {
             self.assign(id, choice.assign.as_ref(), &effective)?;
             self.assign(id, rule_assign, &effective)?;
             Ok((next, output))

@@ -16,6 +16,7 @@ impl Execution {
         let bindings = Bindings { input: &raw, context: &context, variables: Some(&variables) };
         let texts = text(fail.error.as_ref(), &bindings, "ErrorPath")
             .and_then(|error| Ok((error, text(fail.cause.as_ref(), &bindings, "CausePath")?)));
+        self.recycle_context(context);
         match texts {
             Ok((error, cause)) => self.fail_uncaught(id, error, cause),
             Err(error) => {

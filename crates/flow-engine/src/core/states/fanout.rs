@@ -158,8 +158,9 @@ impl Execution {
         let context = self.context_of(id);
         let variables = self.variables_of(id);
         let scope = DataScope { context: &context, variables: Some(&variables) };
-        let finished = dataflow::finish(data, selector, &raw, Value::Array(results), scope)
-            .and_then(|(selected, output)| self.assign(id, assign, &selected).map(|_| output));
+        let finished = dataflow::finish(data, selector, &raw, Value::Array(results), scope);
+        self.recycle_context(context);
+        let finished = finished.and_then(|(selected, output)| self.assign(id, assign, &selected).map(|_| output));
         match finished {
             Ok(output) => self.complete(id, output, next_of(transition), None, None),
             Err(error) => {

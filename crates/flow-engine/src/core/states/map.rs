@@ -5,6 +5,7 @@ use flow_lang::AslError;
 use flow_lang::model::{Count, MapState, Percentage};
 use serde_json::Value;
 
+use crate::core::context;
 use crate::core::dataflow::{self, Scope};
 use crate::core::{Execution, Tolerance};
 use crate::ids::StepId;
@@ -86,6 +87,7 @@ impl Execution {
         };
         let tolerance = (count.is_some() || percentage.is_some()).then_some(Tolerance { count, percentage });
         let mut items = Vec::new();
+        let mut item_context = None;
         if with_items {
             let selected = map.items_path.select(&scope.bindings(&effective))?;
             let Value::Array(values) = selected else {
@@ -98,8 +100,10 @@ impl Execution {
             for (index, value) in values.into_iter().enumerate() {
                 let item = match &map.item_selector {
                     Some(selector) => {
-                        let item_context = self.context.for_map_item(&step.record.state, step.entered_at, index, &value);
-                        let item_scope = Scope { context: &item_context, variables: scope.variables };
+                        // One `$$` for every item, with only `Map` replaced per item.
+                        let item_context = item_context.get_or_insert_with(|| self.context_of(id));
+                        item_context["Map"] = context::map_item(index, &value);
+                        let item_scope = Scope { context: item_context, variables: scope.variables };
                         selector.evaluate(&item_scope.bindings(&effective))?
                     }
                     None => value,
@@ -107,6 +111,7 @@ impl Execution {
                 items.push(item);
             }
         }
+        self.recycle_context(context);
         Ok(MapPlan { items, max_concurrency: u32::try_from(max_concurrency).unwrap_or(u32::MAX), tolerance })
     }
 }

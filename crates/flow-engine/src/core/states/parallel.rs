@@ -14,6 +14,7 @@ impl Execution {
         let scope = Scope { context: &context, variables: Some(&variables) };
         let input = dataflow::input_path(&parallel.data, &raw, scope)
             .and_then(|effective| dataflow::template(parallel.parameters.as_ref(), effective, scope));
+        self.recycle_context(context);
         match input {
             Ok(input) => {
                 let inputs = vec![input; parallel.branches.len()];

@@ -20,8 +20,9 @@ impl Execution {
             };
             let merged = dataflow::result_path(&pass.data, raw.clone(), result.clone())?;
             Ok::<_, flow_lang::AslError>((result, dataflow::output_path(&pass.data, &merged, scope)?))
-        })()
-        .and_then(|(result, output)| self.assign(id, pass.assign.as_ref(), &result).map(|_| output));
+        })();
+        self.recycle_context(context);
+        let output = output.and_then(|(result, output)| self.assign(id, pass.assign.as_ref(), &result).map(|_| output));
         match output {
             Ok(output) => self.complete(id, output, next_of(&pass.transition), None, None),
             Err(error) => {

@@ -14,6 +14,7 @@ impl Execution {
         let scope = Scope { context: &context, variables: Some(&variables) };
         let output = dataflow::input_path(&succeed.data, &raw, scope)
             .and_then(|effective| dataflow::output_path(&succeed.data, &effective, scope));
+        self.recycle_context(context);
         match output {
             Ok(output) => self.complete(id, output, Next::End, None, None),
             Err(error) => {

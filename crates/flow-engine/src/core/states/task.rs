@@ -20,6 +20,7 @@ impl Execution {
         let scope = Scope { context: &context, variables: Some(&variables) };
         let parameters = dataflow::input_path(&task.data, &raw, scope)
             .and_then(|effective| dataflow::template(task.parameters.as_ref(), effective, scope));
+        self.recycle_context(context);
         match parameters {
             Ok(parameters) => self.schedule_task(id, task, attempt, parameters, false),
             Err(error) => {
@@ -113,8 +114,9 @@ impl Execution {
                     StepStatus::Running { parameters, .. } => parameters.clone(),
                     _ => Value::Null,
                 };
-                let finished = dataflow::finish(&task.data, task.result_selector.as_ref(), &raw, result.clone(), scope)
-                    .and_then(|(selected, output)| self.assign(id, task.assign.as_ref(), &selected).map(|_| output));
+                let finished = dataflow::finish(&task.data, task.result_selector.as_ref(), &raw, result.clone(), scope);
+                self.recycle_context(context);
+                let finished = finished.and_then(|(selected, output)| self.assign(id, task.assign.as_ref(), &selected).map(|_| output));
                 match finished {
                     Ok(output) => self.complete(id, output, next_of(&task.transition), Some(parameters), Some(result)),
                     Err(error) => {

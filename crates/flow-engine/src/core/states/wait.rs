@@ -28,6 +28,7 @@ impl Execution {
             }
             Ok(wake_at)
         });
+        self.recycle_context(context);
         match wake_at {
             Ok(wake_at) if wake_at <= self.now => self.wait_elapsed(id),
             Ok(wake_at) => {
@@ -48,8 +49,10 @@ impl Execution {
         let context = self.context_of(id);
         let variables = self.variables_of(id);
         let scope = Scope { context: &context, variables: Some(&variables) };
-        let output = dataflow::input_path(&wait.data, &raw, scope).and_then(|effective| {
-            let output = dataflow::output_path(&wait.data, &effective, scope)?;
+        let output = dataflow::input_path(&wait.data, &raw, scope)
+            .and_then(|effective| Ok((dataflow::output_path(&wait.data, &effective, scope)?, effective)));
+        self.recycle_context(context);
+        let output = output.and_then(|(output, effective)| {
             self.assign(id, wait.assign.as_ref(), &effective)?;
             Ok(output)
         });
