@@ -197,6 +197,10 @@ pub(crate) struct FanOut {
     /// 0: no limit.
     pub max_concurrency: u32,
     pub tolerance: Option<Tolerance>,
+    /// The results of the children that finished while this process drove them, by index.
+    /// Their scopes leave memory when they finish (see `retired_scopes`); children finished
+    /// before a resume are read from their scope records instead.
+    pub results: Vec<Option<Value>>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -276,6 +280,9 @@ pub struct Execution {
     dirty_scopes: BTreeSet<ScopeKey>,
     /// Steps that finished in this apply: dropped from `steps` once their record is taken.
     retired: std::collections::HashSet<StepId>,
+    /// Child scopes that finished in this apply: dropped from `scopes` likewise (their
+    /// result is kept in the parent's [`FanOut::results`]).
+    retired_scopes: std::collections::HashSet<ScopeKey>,
     status_changed: bool,
     redriven: Option<u32>,
     effects: Vec<Effect>,
@@ -330,6 +337,7 @@ impl Execution {
             dirty_steps: BTreeSet::new(),
             dirty_scopes: BTreeSet::new(),
             retired: Default::default(),
+            retired_scopes: Default::default(),
             status_changed: false,
             redriven: None,
             effects: Vec::new(),
@@ -396,10 +404,17 @@ impl Execution {
         for id in retired {
             self.steps.remove(&id);
         }
+        let mut retired_scopes = std::mem::take(&mut self.retired_scopes);
         let scopes = std::mem::take(&mut self.dirty_scopes)
             .into_iter()
-            .filter_map(|key| self.scopes.get(&key).map(|s| s.record.clone()))
+            .filter_map(|key| match retired_scopes.remove(&key) {
+                true => self.scopes.remove(&key).map(|s| s.record),
+                false => self.scopes.get(&key).map(|s| s.record.clone()),
+            })
             .collect();
+        for key in retired_scopes {
+            self.scopes.remove(&key);
+        }
         let status = std::mem::take(&mut self.status_changed).then(|| self.status.clone());
         let stopped_at = status.as_ref().filter(|_| self.is_finished()).map(|_| self.now);
         Transition {
@@ -693,7 +708,10 @@ impl Execution {
                 self.status = ExecutionStatus::Succeeded { output };
                 self.status_changed = true;
             }
-            ScopeKey::Child { parent, index } => self.child_finished(parent, index),
+            ScopeKey::Child { parent, index } => {
+                self.retired_scopes.insert(key);
+                self.child_finished(parent, index)
+            }
         }
     }
 
@@ -706,14 +724,17 @@ impl Execution {
                 self.status_changed = true;
                 self.ready.clear();
             }
-            ScopeKey::Child { parent, index } => self.child_finished(parent, index),
+            ScopeKey::Child { parent, index } => {
+                self.retired_scopes.insert(key);
+                self.child_finished(parent, index)
+            }
         }
     }
 
     /// Stops every live scope below `parent` and drops the attempts in flight there.
     pub(crate) fn abandon_children(&mut self, parent: StepId) {
-        let Some(fan) = self.steps.get(&parent).and_then(|s| s.fan.clone()) else { return };
-        for index in 0..fan.total {
+        let Some(total) = self.steps.get(&parent).and_then(|s| s.fan.as_ref()).map(|fan| fan.total) else { return };
+        for index in 0..total {
             let key = ScopeKey::Child { parent, index };
             let Some(scope) = self.scopes.get_mut(&key) else { continue };
             if !scope.live || !matches!(scope.record.status, ScopeStatus::Running) {

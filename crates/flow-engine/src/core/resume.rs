@@ -194,6 +194,7 @@ impl Execution {
             failures: 0,
             max_concurrency,
             tolerance,
+            results: vec![None; total as usize],
         };
         let mut revive = Vec::new();
         for index in 0..total {

@@ -54,6 +54,7 @@ impl Execution {
             failures: 0,
             max_concurrency,
             tolerance,
+            results: vec![None; total as usize],
         });
         let kind = if map { EventKind::MapStateStarted } else { EventKind::ParallelStateStarted };
         self.event(kind, Some(id), scope_key, json!({"name": state, "length": total}));
@@ -92,6 +93,9 @@ impl Execution {
         let (name, scope_key) = (step.record.state.clone(), step.record.scope);
         let child_status = self.scopes[&ScopeKey::Child { parent, index }].record.status.clone();
         let fan = self.steps.get_mut(&parent).and_then(|s| s.fan.as_mut()).expect("fan-out");
+        if let Some(slot) = fan.results.get_mut(index as usize) {
+            *slot = Some(result_of(&child_status));
+        }
         fan.running = fan.running.saturating_sub(1);
         fan.finished += 1;
         let map = fan.map;
@@ -138,12 +142,15 @@ impl Execution {
         if !matches!(step.record.status, StepStatus::FannedOut { .. }) || fan.finished < fan.total {
             return;
         }
-        let (map, total, scope_key) = (fan.map, fan.total, step.record.scope);
-        let results: Vec<Value> = (0..total)
-            .map(|index| match &self.scopes[&ScopeKey::Child { parent: id, index }].record.status {
-                ScopeStatus::Succeeded { output } => output.clone(),
-                ScopeStatus::Failed { error, cause } => json!({"Error": error, "Cause": cause}),
-                ScopeStatus::Running => Value::Null,
+        let (map, scope_key) = (fan.map, step.record.scope);
+        let results: Vec<Value> = std::mem::take(&mut self.steps.get_mut(&id).and_then(|s| s.fan.as_mut()).expect("fan-out").results)
+            .into_iter()
+            .enumerate()
+            .map(|(index, result)| {
+                result.unwrap_or_else(|| {
+                    let key = ScopeKey::Child { parent: id, index: index as u32 };
+                    self.scopes.get(&key).map(|scope| result_of(&scope.record.status)).unwrap_or(Value::Null)
+                })
             })
             .collect();
         let (machine, name) = self.state_of(id);
@@ -168,5 +175,14 @@ impl Execution {
                 self.fail_step(id, error, cause);
             }
         }
+    }
+}
+
+/// What a finished child contributes to its parent's result.
+fn result_of(status: &ScopeStatus) -> Value {
+    match status {
+        ScopeStatus::Succeeded { output } => output.clone(),
+        ScopeStatus::Failed { error, cause } => json!({"Error": error, "Cause": cause}),
+        ScopeStatus::Running => Value::Null,
     }
 }
