@@ -23,8 +23,8 @@ pub struct AwsOptions {
 
 /// Loads the configuration once per process.
 pub async fn load(options: &AwsOptions) -> SdkConfig {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .retry_config(RetryConfig::standard());
+    let mut loader =
+        aws_config::defaults(BehaviorVersion::latest()).retry_config(RetryConfig::standard());
     if let Some(profile) = &options.profile {
         loader = loader.profile_name(profile);
     }

@@ -27,7 +27,12 @@ pub enum CallError {
     /// The parameters do not fit the operation's input.
     Parameters(Vec<Diagnostic>),
     /// The service answered with an error.
-    Service { code: Option<String>, message: Option<String>, status: Option<u16>, request_id: Option<String> },
+    Service {
+        code: Option<String>,
+        message: Option<String>,
+        status: Option<u16>,
+        request_id: Option<String>,
+    },
     /// The request never got an answer (connection, timeout, credentials, ...).
     Client(String),
     /// The answer could not be turned into JSON.
@@ -39,7 +44,9 @@ impl CallError {
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
-        let status = error.raw_response().map(|response| response.status().as_u16());
+        let status = error
+            .raw_response()
+            .map(|response| response.status().as_u16());
         match &error {
             SdkError::ServiceError(service) => {
                 let inner = service.err();
@@ -80,13 +87,25 @@ impl CallError {
             CallError::Parameters(diagnostics) => diagnostics
                 .iter()
                 .map(|d| {
-                    let at = if d.pointer.is_empty() { "/" } else { &d.pointer };
+                    let at = if d.pointer.is_empty() {
+                        "/"
+                    } else {
+                        &d.pointer
+                    };
                     format!("Parameters{at}: {}", d.message)
                 })
                 .collect::<Vec<_>>()
                 .join("; "),
-            CallError::Service { code, message, status, request_id } => {
-                let message = message.as_deref().or(code.as_deref()).unwrap_or("unknown error");
+            CallError::Service {
+                code,
+                message,
+                status,
+                request_id,
+            } => {
+                let message = message
+                    .as_deref()
+                    .or(code.as_deref())
+                    .unwrap_or("unknown error");
                 let status = status.map_or_else(|| "unknown".to_string(), |s| s.to_string());
                 let request_id = request_id.as_deref().unwrap_or("unknown");
                 format!(
@@ -94,9 +113,14 @@ impl CallError {
                     service.error_prefix()
                 )
             }
-            CallError::Client(message) => format!("{message} (Service: {})", service.error_prefix()),
+            CallError::Client(message) => {
+                format!("{message} (Service: {})", service.error_prefix())
+            }
             CallError::Output(message) => {
-                format!("cannot read the answer: {message} (Service: {})", service.error_prefix())
+                format!(
+                    "cannot read the answer: {message} (Service: {})",
+                    service.error_prefix()
+                )
             }
         }
     }
@@ -119,5 +143,9 @@ pub fn error_name(service: Service, code: Option<&str>) -> String {
 
 /// `FileSystemNotFound` -> `FileSystemNotFoundException`; `NotFoundException` unchanged.
 pub fn with_exception_suffix(name: &str) -> String {
-    if name.ends_with("Exception") { name.to_string() } else { format!("{name}Exception") }
+    if name.ends_with("Exception") {
+        name.to_string()
+    } else {
+        format!("{name}Exception")
+    }
 }

@@ -25,17 +25,28 @@ pub const STEP_TAG: &str = "flow:step";
 /// 32 hex digits of a digest of the engine's per-step token.
 pub fn token(request: &TaskRequest) -> String {
     let digest = Sha256::digest(request.idempotency_token.as_bytes());
-    digest.iter().take(16).map(|byte| format!("{byte:02x}")).collect()
+    digest
+        .iter()
+        .take(16)
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
 }
 
 /// The member that carries the idempotency token of a create operation.
 fn token_member(service: Service, action: &str) -> Option<&'static str> {
     Some(match (service, action) {
         (Service::Efs, "createFileSystem") => "CreationToken",
-        (Service::Efs, "createAccessPoint" | "createMountTarget") => return (action == "createAccessPoint").then_some("ClientToken"),
+        (Service::Efs, "createAccessPoint") => "ClientToken",
         (Service::Ecs, "createService") => "ClientToken",
         (Service::AppMesh, a) if a.starts_with("create") => "ClientToken",
-        (Service::ServiceDiscovery, "createPrivateDnsNamespace" | "createPublicDnsNamespace" | "createHttpNamespace" | "createService" | "registerInstance") => "CreatorRequestId",
+        (
+            Service::ServiceDiscovery,
+            "createPrivateDnsNamespace"
+            | "createPublicDnsNamespace"
+            | "createHttpNamespace"
+            | "createService"
+            | "registerInstance",
+        ) => "CreatorRequestId",
         (Service::Route53, "createHostedZone") => "CallerReference",
         (Service::Acm, "requestCertificate") => "IdempotencyToken",
         (Service::Ec2, "runInstances") => "ClientToken",
@@ -55,8 +66,17 @@ fn tagging(service: Service, action: &str) -> Option<Tagging> {
         (Service::Acm, "importCertificate" | "requestCertificate")
         | (Service::Efs, "createFileSystem" | "createAccessPoint")
         | (Service::Ecs, "createCluster" | "registerTaskDefinition" | "createService")
-        | (Service::ServiceDiscovery, "createPrivateDnsNamespace" | "createPublicDnsNamespace" | "createHttpNamespace" | "createService")
-        | (Service::ElasticLoadBalancingV2, "createLoadBalancer" | "createTargetGroup" | "createListener") => Some(Tagging::List),
+        | (
+            Service::ServiceDiscovery,
+            "createPrivateDnsNamespace"
+            | "createPublicDnsNamespace"
+            | "createHttpNamespace"
+            | "createService",
+        )
+        | (
+            Service::ElasticLoadBalancingV2,
+            "createLoadBalancer" | "createTargetGroup" | "createListener",
+        ) => Some(Tagging::List),
         (Service::AppMesh, a) if a.starts_with("create") => Some(Tagging::List),
         (Service::Ec2, "createVpc") => Some(Tagging::Ec2("vpc")),
         (Service::Ec2, "createSubnet") => Some(Tagging::Ec2("subnet")),
@@ -67,12 +87,17 @@ fn tagging(service: Service, action: &str) -> Option<Tagging> {
 }
 
 fn flow_tags(request: &TaskRequest) -> [(&'static str, String); 2] {
-    [(EXECUTION_TAG, request.execution.to_string()), (STEP_TAG, request.step.to_string())]
+    [
+        (EXECUTION_TAG, request.execution.to_string()),
+        (STEP_TAG, request.step.to_string()),
+    ]
 }
 
 fn append_tags(tags: &mut Vec<Value>, request: &TaskRequest) {
     for (key, value) in flow_tags(request) {
-        let present = tags.iter().any(|tag| tag.get("Key").and_then(Value::as_str) == Some(key));
+        let present = tags
+            .iter()
+            .any(|tag| tag.get("Key").and_then(Value::as_str) == Some(key));
         if !present {
             tags.push(json!({"Key": key, "Value": value}));
         }
@@ -87,17 +112,23 @@ pub fn prepare(service: Service, action: &str, params: Value, request: &TaskRequ
         other => return other,
     };
     if let Some(member) = token_member(service, action) {
-        object.entry(member).or_insert_with(|| Value::String(token(request)));
+        object
+            .entry(member)
+            .or_insert_with(|| Value::String(token(request)));
     }
     match tagging(service, action) {
         Some(Tagging::List) => {
-            let tags = object.entry("Tags").or_insert_with(|| Value::Array(Vec::new()));
+            let tags = object
+                .entry("Tags")
+                .or_insert_with(|| Value::Array(Vec::new()));
             if let Value::Array(tags) = tags {
                 append_tags(tags, request);
             }
         }
         Some(Tagging::Ec2(resource_type)) => {
-            let specs = object.entry("TagSpecifications").or_insert_with(|| Value::Array(Vec::new()));
+            let specs = object
+                .entry("TagSpecifications")
+                .or_insert_with(|| Value::Array(Vec::new()));
             if let Value::Array(specs) = specs {
                 let existing = specs.iter_mut().find(|spec| {
                     spec.get("ResourceType").and_then(Value::as_str) == Some(resource_type)
@@ -126,7 +157,9 @@ fn text<'a>(params: &'a Value, member: &str) -> Option<&'a str> {
 }
 
 fn tags_match(tags: &Value, request: &TaskRequest) -> bool {
-    let Some(tags) = tags.as_array() else { return false };
+    let Some(tags) = tags.as_array() else {
+        return false;
+    };
     flow_tags(request).iter().all(|(key, value)| {
         tags.iter().any(|tag| {
             tag.get("Key").and_then(Value::as_str) == Some(key)
@@ -144,11 +177,17 @@ fn ec2_tag_filters(request: &TaskRequest) -> Value {
 }
 
 fn first(value: &Value, list: &str) -> Option<Value> {
-    value.get(list).and_then(Value::as_array).and_then(|items| items.first()).cloned()
+    value
+        .get(list)
+        .and_then(Value::as_array)
+        .and_then(|items| items.first())
+        .cloned()
 }
 
 fn is_not_found(error: &CallError) -> bool {
-    error.code().is_some_and(|code| code.contains("NotFound") || code.contains("NoSuch"))
+    error
+        .code()
+        .is_some_and(|code| code.contains("NotFound") || code.contains("NoSuch"))
 }
 
 /// Looks for what a lost attempt of this create may have made; `Some` is the create's
@@ -172,9 +211,22 @@ pub async fn adopt(
                     query["NextToken"] = json!(token);
                 }
                 let page = tasks.call(service, "listCertificates", query).await?;
-                for summary in page.get("CertificateSummaryList").and_then(Value::as_array).into_iter().flatten() {
-                    let Some(arn) = text(summary, "CertificateArn") else { continue };
-                    let tags = tasks.call(service, "listTagsForCertificate", json!({"CertificateArn": arn})).await?;
+                for summary in page
+                    .get("CertificateSummaryList")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    let Some(arn) = text(summary, "CertificateArn") else {
+                        continue;
+                    };
+                    let tags = tasks
+                        .call(
+                            service,
+                            "listTagsForCertificate",
+                            json!({"CertificateArn": arn}),
+                        )
+                        .await?;
                     if tags_match(tags.get("Tags").unwrap_or(&Value::Null), request) {
                         return Ok(Some(json!({"CertificateArn": arn})));
                     }
@@ -186,67 +238,154 @@ pub async fn adopt(
             }
         }
         (Service::Efs, "createFileSystem") => {
-            let Some(creation_token) = text(params, "CreationToken") else { return Ok(None) };
-            let found = tasks.call(service, "describeFileSystems", json!({"CreationToken": creation_token})).await?;
+            let Some(creation_token) = text(params, "CreationToken") else {
+                return Ok(None);
+            };
+            let found = tasks
+                .call(
+                    service,
+                    "describeFileSystems",
+                    json!({"CreationToken": creation_token}),
+                )
+                .await?;
             Ok(first(&found, "FileSystems"))
         }
         (Service::Efs, "createAccessPoint") => {
-            let (Some(file_system), Some(client_token)) = (text(params, "FileSystemId"), text(params, "ClientToken")) else {
+            let (Some(file_system), Some(client_token)) =
+                (text(params, "FileSystemId"), text(params, "ClientToken"))
+            else {
                 return Ok(None);
             };
-            let found = tasks.call(service, "describeAccessPoints", json!({"FileSystemId": file_system})).await?;
-            Ok(found.get("AccessPoints").and_then(Value::as_array).and_then(|points| {
-                points.iter().find(|point| text(point, "ClientToken") == Some(client_token) || tags_match(point.get("Tags").unwrap_or(&Value::Null), request)).cloned()
-            }))
+            let found = tasks
+                .call(
+                    service,
+                    "describeAccessPoints",
+                    json!({"FileSystemId": file_system}),
+                )
+                .await?;
+            Ok(found
+                .get("AccessPoints")
+                .and_then(Value::as_array)
+                .and_then(|points| {
+                    points
+                        .iter()
+                        .find(|point| {
+                            text(point, "ClientToken") == Some(client_token)
+                                || tags_match(point.get("Tags").unwrap_or(&Value::Null), request)
+                        })
+                        .cloned()
+                }))
         }
         (Service::Efs, "createMountTarget") => {
-            let (Some(file_system), Some(subnet)) = (text(params, "FileSystemId"), text(params, "SubnetId")) else {
+            let (Some(file_system), Some(subnet)) =
+                (text(params, "FileSystemId"), text(params, "SubnetId"))
+            else {
                 return Ok(None);
             };
-            let found = tasks.call(service, "describeMountTargets", json!({"FileSystemId": file_system})).await?;
-            Ok(found.get("MountTargets").and_then(Value::as_array).and_then(|targets| {
-                targets.iter().find(|target| text(target, "SubnetId") == Some(subnet)).cloned()
-            }))
+            let found = tasks
+                .call(
+                    service,
+                    "describeMountTargets",
+                    json!({"FileSystemId": file_system}),
+                )
+                .await?;
+            Ok(found
+                .get("MountTargets")
+                .and_then(Value::as_array)
+                .and_then(|targets| {
+                    targets
+                        .iter()
+                        .find(|target| text(target, "SubnetId") == Some(subnet))
+                        .cloned()
+                }))
         }
         (Service::ElasticLoadBalancingV2, "createLoadBalancer" | "createTargetGroup") => {
-            let Some(name) = text(params, "Name") else { return Ok(None) };
+            let Some(name) = text(params, "Name") else {
+                return Ok(None);
+            };
             let (describe, list) = if action == "createLoadBalancer" {
                 ("describeLoadBalancers", "LoadBalancers")
             } else {
                 ("describeTargetGroups", "TargetGroups")
             };
-            match tasks.call(service, describe, json!({"Names": [name]})).await {
+            match tasks
+                .call(service, describe, json!({"Names": [name]}))
+                .await
+            {
                 Ok(found) => Ok(first(&found, list).map(|item| json!({list: [item]}))),
                 Err(error) if is_not_found(&error) => Ok(None),
                 Err(error) => Err(error),
             }
         }
         (Service::ElasticLoadBalancingV2, "createListener") => {
-            let (Some(balancer), Some(port)) = (text(params, "LoadBalancerArn"), params.get("Port")) else {
+            let (Some(balancer), Some(port)) =
+                (text(params, "LoadBalancerArn"), params.get("Port"))
+            else {
                 return Ok(None);
             };
-            let found = tasks.call(service, "describeListeners", json!({"LoadBalancerArn": balancer})).await?;
-            Ok(found.get("Listeners").and_then(Value::as_array).and_then(|listeners| {
-                listeners.iter().find(|listener| listener.get("Port") == Some(port)).cloned()
-            }).map(|listener| json!({"Listeners": [listener]})))
+            let found = tasks
+                .call(
+                    service,
+                    "describeListeners",
+                    json!({"LoadBalancerArn": balancer}),
+                )
+                .await?;
+            Ok(found
+                .get("Listeners")
+                .and_then(Value::as_array)
+                .and_then(|listeners| {
+                    listeners
+                        .iter()
+                        .find(|listener| listener.get("Port") == Some(port))
+                        .cloned()
+                })
+                .map(|listener| json!({"Listeners": [listener]})))
         }
         (Service::Ecs, "createCluster") => Ok(None), // CreateCluster is idempotent by name
         (Service::Ecs, "createService") => {
-            let Some(name) = text(params, "ServiceName") else { return Ok(None) };
+            let Some(name) = text(params, "ServiceName") else {
+                return Ok(None);
+            };
             let mut query = json!({"Services": [name]});
             if let Some(cluster) = text(params, "Cluster") {
                 query["Cluster"] = json!(cluster);
             }
             let found = tasks.call(service, "describeServices", query).await?;
-            Ok(found.get("Services").and_then(Value::as_array).and_then(|services| {
-                services.iter().find(|s| text(s, "Status") == Some("ACTIVE")).cloned()
-            }).map(|found| json!({"Service": found})))
+            Ok(found
+                .get("Services")
+                .and_then(Value::as_array)
+                .and_then(|services| {
+                    services
+                        .iter()
+                        .find(|s| text(s, "Status") == Some("ACTIVE"))
+                        .cloned()
+                })
+                .map(|found| json!({"Service": found})))
         }
         (Service::Ecs, "registerTaskDefinition") => {
-            let Some(family) = text(params, "Family") else { return Ok(None) };
-            let listed = tasks.call(service, "listTaskDefinitions", json!({"FamilyPrefix": family, "Sort": "DESC"})).await?;
-            for arn in listed.get("TaskDefinitionArns").and_then(Value::as_array).into_iter().flatten() {
-                let described = tasks.call(service, "describeTaskDefinition", json!({"TaskDefinition": arn, "Include": ["TAGS"]})).await?;
+            let Some(family) = text(params, "Family") else {
+                return Ok(None);
+            };
+            let listed = tasks
+                .call(
+                    service,
+                    "listTaskDefinitions",
+                    json!({"FamilyPrefix": family, "Sort": "DESC"}),
+                )
+                .await?;
+            for arn in listed
+                .get("TaskDefinitionArns")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let described = tasks
+                    .call(
+                        service,
+                        "describeTaskDefinition",
+                        json!({"TaskDefinition": arn, "Include": ["TAGS"]}),
+                    )
+                    .await?;
                 if tags_match(described.get("Tags").unwrap_or(&Value::Null), request) {
                     return Ok(Some(described));
                 }
@@ -257,15 +396,25 @@ pub async fn adopt(
             let filters = ec2_tag_filters(request);
             match action {
                 "createVpc" => {
-                    let found = tasks.call(service, "describeVpcs", json!({"Filters": filters})).await?;
+                    let found = tasks
+                        .call(service, "describeVpcs", json!({"Filters": filters}))
+                        .await?;
                     Ok(first(&found, "Vpcs").map(|vpc| json!({"Vpc": vpc})))
                 }
                 "createSubnet" => {
-                    let found = tasks.call(service, "describeSubnets", json!({"Filters": filters})).await?;
+                    let found = tasks
+                        .call(service, "describeSubnets", json!({"Filters": filters}))
+                        .await?;
                     Ok(first(&found, "Subnets").map(|subnet| json!({"Subnet": subnet})))
                 }
                 "createSecurityGroup" => {
-                    let found = tasks.call(service, "describeSecurityGroups", json!({"Filters": filters})).await?;
+                    let found = tasks
+                        .call(
+                            service,
+                            "describeSecurityGroups",
+                            json!({"Filters": filters}),
+                        )
+                        .await?;
                     Ok(first(&found, "SecurityGroups").map(|group| {
                         json!({"GroupId": group.get("GroupId").cloned().unwrap_or(Value::Null)})
                     }))
@@ -275,17 +424,36 @@ pub async fn adopt(
                     if let Value::Array(list) = &mut filters {
                         list.push(json!({"Name": "instance-state-name", "Values": ["pending", "running", "stopping", "stopped"]}));
                     }
-                    let found = tasks.call(service, "describeInstances", json!({"Filters": filters})).await?;
+                    let found = tasks
+                        .call(service, "describeInstances", json!({"Filters": filters}))
+                        .await?;
                     Ok(first(&found, "Reservations"))
                 }
             }
         }
-        (Service::AppMesh, "createMesh" | "createVirtualGateway" | "createGatewayRoute" | "createVirtualService" | "createVirtualNode") => {
+        (
+            Service::AppMesh,
+            "createMesh"
+            | "createVirtualGateway"
+            | "createGatewayRoute"
+            | "createVirtualService"
+            | "createVirtualNode",
+        ) => {
             let (describe, name_member, result) = match action {
                 "createMesh" => ("describeMesh", "MeshName", "Mesh"),
-                "createVirtualGateway" => ("describeVirtualGateway", "VirtualGatewayName", "VirtualGateway"),
-                "createGatewayRoute" => ("describeGatewayRoute", "GatewayRouteName", "GatewayRoute"),
-                "createVirtualService" => ("describeVirtualService", "VirtualServiceName", "VirtualService"),
+                "createVirtualGateway" => (
+                    "describeVirtualGateway",
+                    "VirtualGatewayName",
+                    "VirtualGateway",
+                ),
+                "createGatewayRoute" => {
+                    ("describeGatewayRoute", "GatewayRouteName", "GatewayRoute")
+                }
+                "createVirtualService" => (
+                    "describeVirtualService",
+                    "VirtualServiceName",
+                    "VirtualService",
+                ),
                 _ => ("describeVirtualNode", "VirtualNodeName", "VirtualNode"),
             };
             let mut query = Map::new();
@@ -296,27 +464,47 @@ pub async fn adopt(
             }
             match tasks.call(service, describe, Value::Object(query)).await {
                 Ok(found) => {
-                    let Some(arn) = found.get(result).and_then(|r| r.get("Metadata")).and_then(|m| text(m, "Arn")) else {
+                    let Some(arn) = found
+                        .get(result)
+                        .and_then(|r| r.get("Metadata"))
+                        .and_then(|m| text(m, "Arn"))
+                    else {
                         return Ok(None);
                     };
-                    let tags = tasks.call(service, "listTagsForResource", json!({"ResourceArn": arn})).await?;
-                    Ok(tags_match(tags.get("Tags").unwrap_or(&Value::Null), request).then_some(found))
+                    let tags = tasks
+                        .call(service, "listTagsForResource", json!({"ResourceArn": arn}))
+                        .await?;
+                    Ok(
+                        tags_match(tags.get("Tags").unwrap_or(&Value::Null), request)
+                            .then_some(found),
+                    )
                 }
                 Err(error) if is_not_found(&error) => Ok(None),
                 Err(error) => Err(error),
             }
         }
         (Service::ServiceDiscovery, "createService") => {
-            let Some(name) = text(params, "Name") else { return Ok(None) };
+            let Some(name) = text(params, "Name") else {
+                return Ok(None);
+            };
             let listed = tasks.call(service, "listServices", json!({})).await?;
-            for summary in listed.get("Services").and_then(Value::as_array).into_iter().flatten() {
+            for summary in listed
+                .get("Services")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 if text(summary, "Name") != Some(name) {
                     continue;
                 }
-                let Some(id) = text(summary, "Id") else { continue };
+                let Some(id) = text(summary, "Id") else {
+                    continue;
+                };
                 let found = tasks.call(service, "getService", json!({"Id": id})).await?;
                 let same_namespace = match text(params, "NamespaceId") {
-                    Some(namespace) => found.get("Service").and_then(|s| text(s, "NamespaceId")) == Some(namespace),
+                    Some(namespace) => {
+                        found.get("Service").and_then(|s| text(s, "NamespaceId")) == Some(namespace)
+                    }
                     None => true,
                 };
                 if same_namespace {
@@ -326,14 +514,25 @@ pub async fn adopt(
             Ok(None)
         }
         (Service::Route53, "createHostedZone") => {
-            let (Some(name), Some(reference)) = (text(params, "Name"), text(params, "CallerReference")) else {
+            let (Some(name), Some(reference)) =
+                (text(params, "Name"), text(params, "CallerReference"))
+            else {
                 return Ok(None);
             };
-            let listed = tasks.call(service, "listHostedZonesByName", json!({"DnsName": name})).await?;
-            for zone in listed.get("HostedZones").and_then(Value::as_array).into_iter().flatten() {
+            let listed = tasks
+                .call(service, "listHostedZonesByName", json!({"DnsName": name}))
+                .await?;
+            for zone in listed
+                .get("HostedZones")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 if text(zone, "CallerReference") == Some(reference) {
                     let Some(id) = text(zone, "Id") else { continue };
-                    let found = tasks.call(service, "getHostedZone", json!({"Id": id})).await?;
+                    let found = tasks
+                        .call(service, "getHostedZone", json!({"Id": id}))
+                        .await?;
                     return Ok(Some(found));
                 }
             }

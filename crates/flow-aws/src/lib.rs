@@ -67,13 +67,19 @@ impl AwsTasks {
     /// A handler whose SDK configuration is loaded on first use (credentials chain,
     /// profile, region, endpoint variables, then `options`).
     pub fn new(options: AwsOptions) -> Self {
-        AwsTasks { options, clients: Arc::new(OnceCell::new()) }
+        AwsTasks {
+            options,
+            clients: Arc::new(OnceCell::new()),
+        }
     }
 
     /// A handler over a ready configuration.
     pub fn from_sdk_config(config: aws_types::SdkConfig) -> Self {
         let cell = OnceCell::new_with(Some(Arc::new(Clients::new(config))));
-        AwsTasks { options: AwsOptions::default(), clients: Arc::new(cell) }
+        AwsTasks {
+            options: AwsOptions::default(),
+            clients: Arc::new(cell),
+        }
     }
 
     async fn clients(&self) -> Arc<Clients> {
@@ -85,7 +91,12 @@ impl AwsTasks {
 
     /// Calls one operation with parameters in Step Functions JSON, without the
     /// exactly-once machinery (lookups of the adoption code use it).
-    pub async fn call(&self, service: Service, action: &str, params: Value) -> Result<Value, CallError> {
+    pub async fn call(
+        &self,
+        service: Service,
+        action: &str,
+        params: Value,
+    ) -> Result<Value, CallError> {
         let operation = services::find(service, action).ok_or_else(|| {
             CallError::Parameters(vec![bridge::Diagnostic {
                 pointer: String::new(),
@@ -97,8 +108,9 @@ impl AwsTasks {
     }
 
     async fn run(self, request: TaskRequest) -> Result<Value, TaskError> {
-        let parsed = resource::parse(&request.resource)
-            .map_err(|error| TaskError::new("States.Runtime", format!("{}: {error}", request.resource)))?;
+        let parsed = resource::parse(&request.resource).map_err(|error| {
+            TaskError::new("States.Runtime", format!("{}: {error}", request.resource))
+        })?;
         let service = parsed.service;
         if services::find(service, &parsed.action).is_none() {
             return Err(TaskError::new(
@@ -106,8 +118,8 @@ impl AwsTasks {
                 format!("unknown action `{}` of service `{service}`", parsed.action),
             ));
         }
-        let (params, secret_values) = secrets::resolve(&request.parameters)
-            .map_err(secrets::SecretError::into_task_error)?;
+        let (params, secret_values) =
+            secrets::resolve(&request.parameters).map_err(secrets::SecretError::into_task_error)?;
         let params = idempotency::prepare(service, &parsed.action, params, &request);
         let to_task_error = |error: CallError| {
             TaskError::new(
@@ -124,7 +136,9 @@ impl AwsTasks {
                 return Ok(adopted);
             }
         }
-        self.call(service, &parsed.action, params).await.map_err(to_task_error)
+        self.call(service, &parsed.action, params)
+            .await
+            .map_err(to_task_error)
     }
 }
 

@@ -64,7 +64,9 @@ impl Service {
     }
 
     pub fn from_resource_name(name: &str) -> Option<Service> {
-        Service::ALL.into_iter().find(|service| service.resource_name() == name)
+        Service::ALL
+            .into_iter()
+            .find(|service| service.resource_name() == name)
     }
 }
 
@@ -107,19 +109,23 @@ impl ResourceError {
 pub fn parse(resource: &str) -> Result<SdkResource, ResourceError> {
     let rest = resource.strip_prefix(PREFIX).ok_or(ResourceError::NotSdk)?;
     let (service_name, action) = rest.split_once(':').ok_or(ResourceError::MissingAction)?;
-    let service = Service::from_resource_name(service_name).ok_or_else(|| {
-        ResourceError::UnknownService {
+    let service =
+        Service::from_resource_name(service_name).ok_or_else(|| ResourceError::UnknownService {
             name: service_name.to_string(),
             hint: naming::did_you_mean(service_name, Service::ALL.map(Service::resource_name)),
-        }
-    })?;
+        })?;
     // Step Functions allows `.sync`/`.waitForTaskToken` suffixes on some integrations; the
     // aws-sdk ones support neither.
     if let Some((_, pattern)) = action.split_once('.') {
-        return Err(ResourceError::IntegrationPattern { pattern: pattern.to_string() });
+        return Err(ResourceError::IntegrationPattern {
+            pattern: pattern.to_string(),
+        });
     }
     if action.is_empty() {
         return Err(ResourceError::MissingAction);
     }
-    Ok(SdkResource { service, action: action.to_string() })
+    Ok(SdkResource {
+        service,
+        action: action.to_string(),
+    })
 }

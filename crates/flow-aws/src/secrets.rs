@@ -55,7 +55,11 @@ pub fn scrub(text: &str, secrets: &[String]) -> String {
             continue;
         }
         out = out.replace(trimmed, "***");
-        for line in trimmed.lines().map(str::trim).filter(|line| line.len() >= 8) {
+        for line in trimmed
+            .lines()
+            .map(str::trim)
+            .filter(|line| line.len() >= 8)
+        {
             out = out.replace(line, "***");
         }
     }

@@ -22,18 +22,31 @@ pub fn validate_parameters(
         }
     };
     let Some(operation) = services::find(parsed.service, &parsed.action) else {
-        let actions = services::operations(parsed.service).iter().map(|op| op.action);
+        let actions = services::operations(parsed.service)
+            .iter()
+            .map(|op| op.action);
         return vec![(
             String::new(),
-            format!("Resource: unknown action `{}` of service `{}`", parsed.action, parsed.service),
+            format!(
+                "Resource: unknown action `{}` of service `{}`",
+                parsed.action, parsed.service
+            ),
             naming::did_you_mean(&parsed.action, actions),
         )];
     };
-    let Some(params) = params else { return Vec::new() };
+    let Some(params) = params else {
+        return Vec::new();
+    };
     let params = placeholders_for_secrets(params);
     (operation.validate)(&params)
         .into_iter()
-        .map(|bridge::Diagnostic { pointer, message, hint }| (pointer, message, hint))
+        .map(
+            |bridge::Diagnostic {
+                 pointer,
+                 message,
+                 hint,
+             }| (pointer, message, hint),
+        )
         .collect()
 }
 
@@ -42,9 +55,11 @@ fn placeholders_for_secrets(value: &Value) -> Value {
         return Value::String("secret".to_string());
     }
     match value {
-        Value::Object(map) => {
-            Value::Object(map.iter().map(|(k, v)| (k.clone(), placeholders_for_secrets(v))).collect())
-        }
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), placeholders_for_secrets(v)))
+                .collect(),
+        ),
         Value::Array(items) => items.iter().map(placeholders_for_secrets).collect(),
         other => other.clone(),
     }

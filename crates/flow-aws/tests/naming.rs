@@ -28,7 +28,10 @@ fn member_names_follow_java_bean_naming() {
 #[test]
 fn actions_and_operations() {
     assert_eq!(operation_name("importCertificate"), "ImportCertificate");
-    assert_eq!(action_name("AssociateVPCWithHostedZone"), "associateVPCWithHostedZone");
+    assert_eq!(
+        action_name("AssociateVPCWithHostedZone"),
+        "associateVPCWithHostedZone"
+    );
 }
 
 #[test]
@@ -36,10 +39,17 @@ fn resources_parse() {
     let parsed = parse("arn:aws:states:::aws-sdk:acm:importCertificate").unwrap();
     assert_eq!(parsed.service, Service::Acm);
     assert_eq!(parsed.action, "importCertificate");
-    let parsed = parse("arn:aws:states:::aws-sdk:elasticloadbalancingv2:createLoadBalancer").unwrap();
+    let parsed =
+        parse("arn:aws:states:::aws-sdk:elasticloadbalancingv2:createLoadBalancer").unwrap();
     assert_eq!(parsed.service, Service::ElasticLoadBalancingV2);
-    assert_eq!(parse("arn:aws:states:::lambda:invoke"), Err(ResourceError::NotSdk));
-    assert_eq!(parse("arn:aws:states:::aws-sdk:acm"), Err(ResourceError::MissingAction));
+    assert_eq!(
+        parse("arn:aws:states:::lambda:invoke"),
+        Err(ResourceError::NotSdk)
+    );
+    assert_eq!(
+        parse("arn:aws:states:::aws-sdk:acm"),
+        Err(ResourceError::MissingAction)
+    );
     assert!(matches!(
         parse("arn:aws:states:::aws-sdk:ecs:runTask.sync"),
         Err(ResourceError::IntegrationPattern { .. })
@@ -50,21 +60,48 @@ fn resources_parse() {
 
 #[test]
 fn errors_are_named_like_step_functions() {
-    assert_eq!(error_name(Service::Efs, Some("FileSystemNotFound")), "Efs.FileSystemNotFoundException");
-    assert_eq!(error_name(Service::Acm, Some("ResourceNotFoundException")), "Acm.ResourceNotFoundException");
-    assert_eq!(error_name(Service::Ecs, Some("ClusterNotFoundException")), "Ecs.ClusterNotFoundException");
     assert_eq!(
-        error_name(Service::ElasticLoadBalancingV2, Some("LoadBalancerNotFound")),
+        error_name(Service::Efs, Some("FileSystemNotFound")),
+        "Efs.FileSystemNotFoundException"
+    );
+    assert_eq!(
+        error_name(Service::Acm, Some("ResourceNotFoundException")),
+        "Acm.ResourceNotFoundException"
+    );
+    assert_eq!(
+        error_name(Service::Ecs, Some("ClusterNotFoundException")),
+        "Ecs.ClusterNotFoundException"
+    );
+    assert_eq!(
+        error_name(
+            Service::ElasticLoadBalancingV2,
+            Some("LoadBalancerNotFound")
+        ),
         "ElasticLoadBalancingV2.LoadBalancerNotFoundException"
     );
-    assert_eq!(error_name(Service::Route53, Some("NoSuchHostedZone")), "Route53.NoSuchHostedZoneException");
-    assert_eq!(error_name(Service::AppMesh, Some("NotFoundException")), "AppMesh.NotFoundException");
+    assert_eq!(
+        error_name(Service::Route53, Some("NoSuchHostedZone")),
+        "Route53.NoSuchHostedZoneException"
+    );
+    assert_eq!(
+        error_name(Service::AppMesh, Some("NotFoundException")),
+        "AppMesh.NotFoundException"
+    );
     assert_eq!(
         error_name(Service::ServiceDiscovery, Some("ServiceNotFound")),
         "ServiceDiscovery.ServiceNotFoundException"
     );
     // EC2 models no errors: the Java SDK's base exception.
-    assert_eq!(error_name(Service::Ec2, Some("InvalidVpcID.NotFound")), "Ec2.Ec2Exception");
-    assert_eq!(error_name(Service::Efs, Some("SomethingUnmodeled")), "Efs.EfsException");
-    assert_eq!(with_exception_suffix("BucketAlreadyExists"), "BucketAlreadyExistsException");
+    assert_eq!(
+        error_name(Service::Ec2, Some("InvalidVpcID.NotFound")),
+        "Ec2.Ec2Exception"
+    );
+    assert_eq!(
+        error_name(Service::Efs, Some("SomethingUnmodeled")),
+        "Efs.EfsException"
+    );
+    assert_eq!(
+        with_exception_suffix("BucketAlreadyExists"),
+        "BucketAlreadyExistsException"
+    );
 }

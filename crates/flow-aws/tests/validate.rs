@@ -31,8 +31,14 @@ fn schema_services_check_names_and_types_at_every_depth() {
         })),
     );
     let pointers: Vec<&str> = found.iter().map(|f| f.0.as_str()).collect();
-    assert!(pointers.contains(&"/ContainerDefinitions/0/PortMappings/0/ContainerPort"), "{found:?}");
-    assert!(pointers.contains(&"/ContainerDefinitions/0/PortMappings/0/HostPrt"), "{found:?}");
+    assert!(
+        pointers.contains(&"/ContainerDefinitions/0/PortMappings/0/ContainerPort"),
+        "{found:?}"
+    );
+    assert!(
+        pointers.contains(&"/ContainerDefinitions/0/PortMappings/0/HostPrt"),
+        "{found:?}"
+    );
     assert!(pointers.contains(&"/Memroy"), "{found:?}");
     assert_eq!(found.len(), 3, "{found:?}");
     let memory = found.iter().find(|f| f.0 == "/Memroy").unwrap();
@@ -57,14 +63,24 @@ fn typed_services_check_names_types_and_enums() {
         })),
     );
     let base = "/ChangeBatch/Changes/0/ResourceRecordSet/AliasTarget";
-    let dns = found.iter().find(|f| f.0 == format!("{base}/DNSName")).expect("DNSName is reported");
+    let dns = found
+        .iter()
+        .find(|f| f.0 == format!("{base}/DNSName"))
+        .expect("DNSName is reported");
     assert_eq!(dns.2.as_deref(), Some("DnsName"));
-    assert!(found.iter().any(|f| f.0 == format!("{base}/EvaluateTargetHealth") && f.1.contains("boolean")), "{found:?}");
+    assert!(
+        found
+            .iter()
+            .any(|f| f.0 == format!("{base}/EvaluateTargetHealth") && f.1.contains("boolean")),
+        "{found:?}"
+    );
     assert_eq!(found.len(), 2, "{found:?}");
 
     let found = validate_parameters(
         "arn:aws:states:::aws-sdk:efs:createFileSystem",
-        Some(&json!({"PerformanceMode": "generalPurpose", "ThroughputMode": "bursting", "Encrypted": true})),
+        Some(
+            &json!({"PerformanceMode": "generalPurpose", "ThroughputMode": "bursting", "Encrypted": true}),
+        ),
     );
     assert!(found.is_empty(), "{found:?}");
     let found = validate_parameters(

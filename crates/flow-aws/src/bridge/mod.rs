@@ -44,7 +44,10 @@ pub struct Diagnostics {
 
 impl Diagnostics {
     pub fn new(mode: Mode) -> Self {
-        Diagnostics { mode, found: RefCell::new(Vec::new()) }
+        Diagnostics {
+            mode,
+            found: RefCell::new(Vec::new()),
+        }
     }
 
     pub fn report(&self, pointer: &str, message: impl Into<String>, hint: Option<String>) {
@@ -109,9 +112,9 @@ pub fn parse_timestamp(value: &serde_json::Value) -> Option<aws_smithy_types::Da
                 .or_else(|_| aws_smithy_types::DateTime::from_str(text, Format::DateTime))
                 .ok()
         }
-        serde_json::Value::Number(number) => {
-            number.as_f64().map(aws_smithy_types::DateTime::from_secs_f64)
-        }
+        serde_json::Value::Number(number) => number
+            .as_f64()
+            .map(aws_smithy_types::DateTime::from_secs_f64),
         _ => None,
     }
 }
@@ -148,7 +151,9 @@ pub fn document_from_json(value: &serde_json::Value) -> aws_smithy_types::Docume
             Document::Array(items.iter().map(document_from_json).collect())
         }
         serde_json::Value::Object(map) => Document::Object(
-            map.iter().map(|(k, v)| (k.clone(), document_from_json(v))).collect(),
+            map.iter()
+                .map(|(k, v)| (k.clone(), document_from_json(v)))
+                .collect(),
         ),
     }
 }
@@ -164,7 +169,9 @@ pub fn document_to_json(value: &aws_smithy_types::Document) -> serde_json::Value
         Document::String(s) => serde_json::Value::String(s.clone()),
         Document::Array(items) => items.iter().map(document_to_json).collect(),
         Document::Object(map) => serde_json::Value::Object(
-            map.iter().map(|(k, v)| (k.clone(), document_to_json(v))).collect(),
+            map.iter()
+                .map(|(k, v)| (k.clone(), document_to_json(v)))
+                .collect(),
         ),
     }
 }

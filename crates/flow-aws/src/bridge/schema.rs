@@ -1,8 +1,10 @@
 //! The bridge for SDK crates with runtime Smithy schemas: JSON in Step Functions naming on
 //! one side, any operation's input or output on the other.
 
-use aws_smithy_schema::serde::{SerdeError, SerializableStruct, ShapeDeserializer, ShapeSerializer};
 use aws_smithy_schema::Schema;
+use aws_smithy_schema::serde::{
+    SerdeError, SerializableStruct, ShapeDeserializer, ShapeSerializer,
+};
 use aws_smithy_types::{BigDecimal, BigInteger, Blob, DateTime, Document};
 use serde_json::{Map, Value};
 
@@ -20,7 +22,11 @@ pub struct JsonDeserializer<'a> {
 
 impl<'a> JsonDeserializer<'a> {
     pub fn new(value: &'a Value, diagnostics: &'a Diagnostics) -> Self {
-        JsonDeserializer { value, pointer: String::new(), diagnostics }
+        JsonDeserializer {
+            value,
+            pointer: String::new(),
+            diagnostics,
+        }
     }
 
     fn child(&self, value: &'a Value, token: &str) -> JsonDeserializer<'a> {
@@ -127,7 +133,8 @@ impl ShapeDeserializer for JsonDeserializer<'_> {
             let member = schema.members()[index];
             let mut child = self.child(value, key);
             if let Err(error) = state(member, &mut child) {
-                self.diagnostics.report(&child.pointer, error.to_string(), None);
+                self.diagnostics
+                    .report(&child.pointer, error.to_string(), None);
             }
         }
         Ok(())
@@ -145,7 +152,8 @@ impl ShapeDeserializer for JsonDeserializer<'_> {
         for (index, item) in items.iter().enumerate() {
             let mut child = self.child(item, &index.to_string());
             if let Err(error) = state(&mut child) {
-                self.diagnostics.report(&child.pointer, error.to_string(), None);
+                self.diagnostics
+                    .report(&child.pointer, error.to_string(), None);
             }
         }
         Ok(())
@@ -167,7 +175,8 @@ impl ShapeDeserializer for JsonDeserializer<'_> {
             }
             let mut child = self.child(value, key);
             if let Err(error) = state(key.clone(), &mut child) {
-                self.diagnostics.report(&child.pointer, error.to_string(), None);
+                self.diagnostics
+                    .report(&child.pointer, error.to_string(), None);
             }
         }
         Ok(())
@@ -216,7 +225,8 @@ impl ShapeDeserializer for JsonDeserializer<'_> {
                 "0".to_string()
             }
         };
-        text.parse().map_err(|_| SerdeError::custom(format!("`{text}` is not an integer")))
+        text.parse()
+            .map_err(|_| SerdeError::custom(format!("`{text}` is not an integer")))
     }
 
     fn read_big_decimal(&mut self, _schema: &Schema<'_>) -> Result<BigDecimal, SerdeError> {
@@ -228,7 +238,8 @@ impl ShapeDeserializer for JsonDeserializer<'_> {
                 "0".to_string()
             }
         };
-        text.parse().map_err(|_| SerdeError::custom(format!("`{text}` is not a number")))
+        text.parse()
+            .map_err(|_| SerdeError::custom(format!("`{text}` is not a number")))
     }
 
     fn read_string(&mut self, _schema: &Schema<'_>) -> Result<String, SerdeError> {
@@ -289,7 +300,10 @@ pub struct JsonSerializer {
 
 enum Frame {
     Struct(Map<String, Value>),
-    Map { entries: Map<String, Value>, key: Option<String> },
+    Map {
+        entries: Map<String, Value>,
+        key: Option<String>,
+    },
     List(Vec<Value>),
 }
 
@@ -353,7 +367,9 @@ impl ShapeSerializer for JsonSerializer {
         value: &dyn SerializableStruct,
     ) -> Result<(), SerdeError> {
         // Unions are written like structures with their one member set.
-        self.nested(schema, Frame::Struct(Map::new()), &|ser| value.serialize_members(ser))
+        self.nested(schema, Frame::Struct(Map::new()), &|ser| {
+            value.serialize_members(ser)
+        })
     }
 
     fn write_list(
@@ -369,7 +385,14 @@ impl ShapeSerializer for JsonSerializer {
         schema: &Schema<'_>,
         write_entries: &dyn Fn(&mut dyn ShapeSerializer) -> Result<(), SerdeError>,
     ) -> Result<(), SerdeError> {
-        self.nested(schema, Frame::Map { entries: Map::new(), key: None }, write_entries)
+        self.nested(
+            schema,
+            Frame::Map {
+                entries: Map::new(),
+                key: None,
+            },
+            write_entries,
+        )
     }
 
     fn write_boolean(&mut self, schema: &Schema<'_>, value: bool) -> Result<(), SerdeError> {
@@ -406,7 +429,10 @@ impl ShapeSerializer for JsonSerializer {
         value: &BigInteger,
     ) -> Result<(), SerdeError> {
         let text = value.as_ref().to_string();
-        let json = text.parse::<serde_json::Number>().map(Value::Number).unwrap_or(Value::String(text));
+        let json = text
+            .parse::<serde_json::Number>()
+            .map(Value::Number)
+            .unwrap_or(Value::String(text));
         self.emit(schema, json)
     }
 
@@ -416,7 +442,10 @@ impl ShapeSerializer for JsonSerializer {
         value: &BigDecimal,
     ) -> Result<(), SerdeError> {
         let text = value.as_ref().to_string();
-        let json = text.parse::<serde_json::Number>().map(Value::Number).unwrap_or(Value::String(text));
+        let json = text
+            .parse::<serde_json::Number>()
+            .map(Value::Number)
+            .unwrap_or(Value::String(text));
         self.emit(schema, json)
     }
 

@@ -18,11 +18,17 @@ pub struct Walk<'a> {
 
 impl<'a> Walk<'a> {
     pub fn new(diagnostics: &'a Diagnostics) -> Self {
-        Walk { pointer: String::new(), diagnostics }
+        Walk {
+            pointer: String::new(),
+            diagnostics,
+        }
     }
 
     pub fn child(&self, token: &str) -> Walk<'a> {
-        Walk { pointer: pointer_push(&self.pointer, token), diagnostics: self.diagnostics }
+        Walk {
+            pointer: pointer_push(&self.pointer, token),
+            diagnostics: self.diagnostics,
+        }
     }
 
     pub fn mismatch(&self, expected: &str, found: &Value) {
@@ -245,7 +251,11 @@ impl<T: ToJson> ToJson for HashMap<String, T> {
     fn to_json(&self) -> Value {
         let mut keys: Vec<&String> = self.keys().collect();
         keys.sort();
-        Value::Object(keys.into_iter().map(|k| (k.clone(), self[k].to_json())).collect())
+        Value::Object(
+            keys.into_iter()
+                .map(|k| (k.clone(), self[k].to_json()))
+                .collect(),
+        )
     }
 }
 
@@ -288,7 +298,8 @@ pub fn read_members(
     for (key, item) in entries {
         let (name, dynamic) = super::split_dynamic(key);
         if !known.contains(&name) {
-            walk.diagnostics.unknown_member(&walk.child(key).pointer, name, known.iter().copied());
+            walk.diagnostics
+                .unknown_member(&walk.child(key).pointer, name, known.iter().copied());
             continue;
         }
         if dynamic {

@@ -9,7 +9,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
-use aws_smithy_runtime_api::client::interceptors::context::{BeforeSerializationInterceptorContextMut, Input};
+use aws_smithy_runtime_api::client::interceptors::context::{
+    BeforeSerializationInterceptorContextMut, Input,
+};
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_schema::serde::{SerdeError, SerializableStruct, ShapeDeserializer};
 use aws_smithy_types::config_bag::ConfigBag;
@@ -21,20 +23,28 @@ use crate::bridge::{self, Diagnostic, Diagnostics, Mode};
 use crate::errors::CallError;
 use crate::resource::Service;
 
+#[rustfmt::skip]
 #[path = "generated/acm.rs"]
 pub(crate) mod acm;
+#[rustfmt::skip]
 #[path = "generated/appmesh.rs"]
 pub(crate) mod appmesh;
+#[rustfmt::skip]
 #[path = "generated/ec2.rs"]
 pub(crate) mod ec2;
+#[rustfmt::skip]
 #[path = "generated/ecs.rs"]
 pub(crate) mod ecs;
+#[rustfmt::skip]
 #[path = "generated/efs.rs"]
 pub(crate) mod efs;
+#[rustfmt::skip]
 #[path = "generated/elasticloadbalancingv2.rs"]
 pub(crate) mod elasticloadbalancingv2;
+#[rustfmt::skip]
 #[path = "generated/route53.rs"]
 pub(crate) mod route53;
+#[rustfmt::skip]
 #[path = "generated/servicediscovery.rs"]
 pub(crate) mod servicediscovery;
 
@@ -102,7 +112,9 @@ pub fn operations(service: Service) -> &'static [Operation] {
 }
 
 pub fn find(service: Service, action: &str) -> Option<&'static Operation> {
-    operations(service).iter().find(|operation| operation.action == action)
+    operations(service)
+        .iter()
+        .find(|operation| operation.action == action)
 }
 
 /// The error codes the service model declares, with the shape that names each.
@@ -122,7 +134,9 @@ pub fn modeled_errors(service: Service) -> &'static [(&'static str, &'static str
 type Deserialize<T> = fn(&mut dyn ShapeDeserializer) -> Result<T, SerdeError>;
 
 pub fn validate_schema<T>(params: &Value, deserialize: Deserialize<T>) -> Vec<Diagnostic> {
-    bridge::schema::from_json(params, Mode::Validate, deserialize).err().unwrap_or_default()
+    bridge::schema::from_json(params, Mode::Validate, deserialize)
+        .err()
+        .unwrap_or_default()
 }
 
 pub fn build_schema<T>(params: &Value, deserialize: Deserialize<T>) -> Result<T, CallError> {
@@ -143,7 +157,11 @@ fn walk_typed<T: FromJson>(params: &Value, mode: Mode) -> Result<T, Vec<Diagnost
         _ => {
             let mut found = diagnostics.into_vec();
             if found.is_empty() {
-                found.push(Diagnostic { pointer: String::new(), message: "invalid parameters".into(), hint: None });
+                found.push(Diagnostic {
+                    pointer: String::new(),
+                    message: "invalid parameters".into(),
+                    hint: None,
+                });
             }
             Err(found)
         }
@@ -151,7 +169,9 @@ fn walk_typed<T: FromJson>(params: &Value, mode: Mode) -> Result<T, Vec<Diagnost
 }
 
 pub fn validate_typed<T: FromJson>(params: &Value) -> Vec<Diagnostic> {
-    walk_typed::<T>(params, Mode::Validate).err().unwrap_or_default()
+    walk_typed::<T>(params, Mode::Validate)
+        .err()
+        .unwrap_or_default()
 }
 
 pub fn build_typed<T: FromJson>(params: &Value) -> Result<T, CallError> {
@@ -168,7 +188,9 @@ pub struct ReplaceInput<I> {
 
 impl<I> ReplaceInput<I> {
     pub fn new(input: I) -> Self {
-        ReplaceInput { input: Mutex::new(Some(input)) }
+        ReplaceInput {
+            input: Mutex::new(Some(input)),
+        }
     }
 }
 
@@ -239,4 +261,3 @@ macro_rules! typed_operations {
             )*]);
     };
 }
-

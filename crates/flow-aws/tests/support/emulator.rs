@@ -42,14 +42,20 @@ pub fn emulator() -> Option<&'static Emulator> {
                 .expect("scripts/emulator starts");
             let stdout = child.stdout.take().expect("piped stdout");
             let mut line = String::new();
-            BufReader::new(stdout).read_line(&mut line).expect("scripts/emulator prints its endpoint");
+            BufReader::new(stdout)
+                .read_line(&mut line)
+                .expect("scripts/emulator prints its endpoint");
             let endpoint = line
                 .trim()
                 .strip_prefix("AWS_ENDPOINT_URL=")
                 .unwrap_or_else(|| panic!("unexpected first line from scripts/emulator: {line:?}"))
                 .to_string();
             let stdin = child.stdin.take().expect("piped stdin");
-            Some(Emulator { endpoint, _child: Mutex::new(child), _stdin: Mutex::new(stdin) })
+            Some(Emulator {
+                endpoint,
+                _child: Mutex::new(child),
+                _stdin: Mutex::new(stdin),
+            })
         })
         .as_ref()
 }
@@ -58,7 +64,13 @@ pub fn emulator() -> Option<&'static Emulator> {
 pub async fn tasks(emulator: &Emulator) -> AwsTasks {
     let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "flow-tests"))
+        .credentials_provider(Credentials::new(
+            "testing",
+            "testing",
+            None,
+            None,
+            "flow-tests",
+        ))
         .endpoint_url(&emulator.endpoint)
         .load()
         .await;
