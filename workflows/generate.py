@@ -67,9 +67,13 @@ def task(service, action, parameters, *, next=None, end=False, result_selector=N
     return state
 
 
-def undo(service, action, parameters, *, retry=None):
-    """A Compensate: evaluated against {"Input", "Parameters", "Result"} of the step."""
+def undo(service, action, parameters, *, retry=None, lookup=None):
+    """A Compensate: evaluated against {"Input", "Parameters", "Result"} of the step (and
+    "Lookup", the result of `lookup`, a read-only (service, action, parameters) call made
+    first)."""
     compensation = {"Resource": sdk(service, action), "Parameters": parameters}
+    if lookup:
+        compensation = {"Lookup": {"Resource": sdk(lookup[0], lookup[1]), "Parameters": lookup[2]}, **compensation}
     if retry:
         compensation["Retry"] = retry
     return compensation
@@ -482,17 +486,18 @@ def discovery_branch():
          "Tags": [{"Key": "Name", "Value.$": "States.Format('{}-namespace', $.Name)"}]},
         result_selector={"OperationId.$": "$.OperationId"},
         result_path="$.Discovery",
-        comment="Asynchronous: the answer is an operation id, the namespace id comes with the operation. Its compensation is therefore on the first poll of the operation below (the earliest step that knows the id); see workflows/README.md.",
+        comment="Asynchronous: the answer is an operation id, the namespace id comes with the operation. Its compensation therefore looks the operation up first (Compensate.Lookup), so that the namespace is undone whenever this step ran, even if the run stopped before the operation was polled; see workflows/README.md.",
+        compensate=undo(
+            "servicediscovery", "deleteNamespace",
+            {"Id.$": "$.Lookup.Operation.Targets.NAMESPACE"},
+            lookup=("servicediscovery", "getOperation", {"OperationId.$": "$.Result.OperationId"}),
+            retry=[retry_on("ServiceDiscovery.ResourceInUseException", interval=10, attempts=12)]),
         next="Start polling the namespace operation",
     )
     describe = describe_task("servicediscovery", "getOperation",
                              {"OperationId.$": "$.Discovery.OperationId"},
                              "$.Operation.Status",
                              {"NamespaceId.$": "$.Operation.Targets.NAMESPACE"})
-    describe["Compensate"] = undo(
-        "servicediscovery", "deleteNamespace",
-        {"Id.$": "$.Result.Operation.Targets.NAMESPACE"},
-        retry=[retry_on("ServiceDiscovery.ResourceInUseException", interval=10, attempts=12)])
     poll(states, "Namespace", describe=describe, ready="SUCCESS", failed=["FAIL"],
          next="Read the namespace", seconds=5, max_polls=60, what="the namespace operation")
     states["Read the namespace"] = task(

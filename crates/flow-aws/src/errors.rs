@@ -108,8 +108,15 @@ impl CallError {
                     .unwrap_or("unknown error");
                 let status = status.map_or_else(|| "unknown".to_string(), |s| s.to_string());
                 let request_id = request_id.as_deref().unwrap_or("unknown");
+                // When the name is the service's base exception, the code it stands for
+                // (EC2's `InvalidSubnetID.NotFound`) would be lost: the Cause keeps it, so
+                // that a reader (and `flow rollback`'s "already gone" rule) can tell.
+                let lost_code = match code.as_deref() {
+                    Some(code) if !is_modeled(service, code) => format!(", Error Code: {code}"),
+                    _ => String::new(),
+                };
                 format!(
-                    "{message} (Service: {}, Status Code: {status}, Request ID: {request_id})",
+                    "{message} (Service: {}, Status Code: {status}, Request ID: {request_id}{lost_code})",
                     service.error_prefix()
                 )
             }
@@ -129,16 +136,23 @@ impl CallError {
 /// `<Prefix>.<Name>Exception` for a service error code.
 pub fn error_name(service: Service, code: Option<&str>) -> String {
     let prefix = service.error_prefix();
-    let modeled = code.and_then(|code| {
-        services::modeled_errors(service)
-            .iter()
-            .find(|(modeled_code, _)| *modeled_code == code)
-            .map(|(_, shape)| *shape)
-    });
+    let modeled = code.and_then(|code| modeled_shape(service, code));
     match modeled {
         Some(shape) => format!("{prefix}.{}", with_exception_suffix(shape)),
         None => format!("{prefix}.{prefix}Exception"),
     }
+}
+
+/// The modeled error shape of a code, if the service declares it.
+fn modeled_shape(service: Service, code: &str) -> Option<&'static str> {
+    services::modeled_errors(service)
+        .iter()
+        .find(|(modeled_code, _)| *modeled_code == code)
+        .map(|(_, shape)| *shape)
+}
+
+fn is_modeled(service: Service, code: &str) -> bool {
+    modeled_shape(service, code).is_some()
 }
 
 /// `FileSystemNotFound` -> `FileSystemNotFoundException`; `NotFoundException` unchanged.

@@ -483,6 +483,58 @@ pub async fn adopt(
                 Err(error) => Err(error),
             }
         }
+        (
+            Service::ServiceDiscovery,
+            "createPrivateDnsNamespace" | "createPublicDnsNamespace" | "createHttpNamespace",
+        ) => {
+            // The answer of these creates is an operation id: adopting means finding our
+            // namespace (by name and flow's tags) and then the operation that created it.
+            let Some(name) = text(params, "Name") else {
+                return Ok(None);
+            };
+            let listed = tasks
+                .call(service, "listNamespaces", json!({}))
+                .await?;
+            for namespace in listed
+                .get("Namespaces")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter(|namespace| text(namespace, "Name") == Some(name))
+            {
+                let (Some(id), Some(arn)) = (text(namespace, "Id"), text(namespace, "Arn")) else {
+                    continue;
+                };
+                let tags = tasks
+                    .call(service, "listTagsForResource", json!({"ResourceARN": arn}))
+                    .await?;
+                if !tags_match(tags.get("Tags").unwrap_or(&Value::Null), request) {
+                    continue;
+                }
+                let filter = json!({"Filters": [{"Name": "NAMESPACE_ID", "Values": [id], "Condition": "EQ"}]});
+                let operations = tasks.call(service, "listOperations", filter).await?;
+                for summary in operations
+                    .get("Operations")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    let Some(operation_id) = text(summary, "Id") else {
+                        continue;
+                    };
+                    let found = tasks
+                        .call(service, "getOperation", json!({"OperationId": operation_id}))
+                        .await?;
+                    let operation = found.get("Operation").unwrap_or(&Value::Null);
+                    let creates_it = text(operation, "Type") == Some("CREATE_NAMESPACE")
+                        && operation.pointer("/Targets/NAMESPACE").and_then(Value::as_str) == Some(id);
+                    if creates_it {
+                        return Ok(Some(json!({"OperationId": operation_id})));
+                    }
+                }
+            }
+            Ok(None)
+        }
         (Service::ServiceDiscovery, "createService") => {
             let Some(name) = text(params, "Name") else {
                 return Ok(None);

@@ -56,6 +56,18 @@ pub struct StateArgs {
     pub path: PathBuf,
 }
 
+/// `--region`, `--profile`: where `aws-sdk:` tasks call AWS. Each wins over its environment
+/// variable (`AWS_REGION`, `AWS_PROFILE`) and the shared config files, as in the AWS CLI.
+#[derive(Debug, Clone, Default, Args)]
+pub struct AwsArgs {
+    /// The AWS region for `aws-sdk:` tasks.
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// The named profile (in ~/.aws/config and ~/.aws/credentials) for `aws-sdk:` tasks.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+}
+
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// The state machine definition (ASL JSON).
@@ -72,6 +84,8 @@ pub struct RunArgs {
     pub name: Option<String>,
     #[command(flatten)]
     pub state: StateArgs,
+    #[command(flatten)]
+    pub aws: AwsArgs,
     #[arg(long, value_enum, default_value_t)]
     pub output: OutputFormat,
     /// Roll the execution back if it fails.
@@ -86,6 +100,8 @@ pub struct ResumeArgs {
     pub execution: String,
     #[command(flatten)]
     pub state: StateArgs,
+    #[command(flatten)]
+    pub aws: AwsArgs,
     #[arg(long, value_enum, default_value_t)]
     pub output: OutputFormat,
 }
@@ -97,6 +113,8 @@ pub struct RollbackArgs {
     pub execution: String,
     #[command(flatten)]
     pub state: StateArgs,
+    #[command(flatten)]
+    pub aws: AwsArgs,
     #[arg(long, value_enum, default_value_t)]
     pub output: OutputFormat,
 }

@@ -11,7 +11,7 @@ use flow_lang::ValidatedMachine;
 pub fn load(path: &Path) -> anyhow::Result<Option<ValidatedMachine>> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the definition file \"{}\"", path.display()))?;
-    match flow_lang::load(&text) {
+    match flow_lang::load_with(&text, &crate::resources::validators()) {
         Ok(machine) => Ok(Some(machine)),
         Err(diagnostics) => {
             crate::diagnostics::print_diagnostics(&path.display().to_string(), &text, &diagnostics);

@@ -14,7 +14,7 @@ use flow_engine::{
 use flow_store::SqliteStore;
 use serde_json::{Value, json};
 
-use crate::cli::{OutputFormat, StateArgs};
+use crate::cli::{AwsArgs, OutputFormat, StateArgs};
 use crate::report::{self, Reporter};
 
 /// Exit code of a command stopped by Ctrl-C (128 + SIGINT, as shells report it).
@@ -40,26 +40,34 @@ pub fn open_for_reading(state: &StateArgs) -> anyhow::Result<Arc<SqliteStore>> {
 
 /// The task handlers every execution may call, in the order they are asked (wrapped by the
 /// test-only fault hook when `FLOW_TEST_FAIL_AT_STATE` is set).
-fn handlers() -> Vec<Arc<dyn TaskHandler>> {
-    crate::faults::wrap(vec![Arc::new(flow_local::LocalTasks::new())])
+fn handlers(aws: &AwsArgs) -> Vec<Arc<dyn TaskHandler>> {
+    let options = flow_aws::AwsOptions { region: aws.region.clone(), profile: aws.profile.clone(), endpoint_url: None };
+    crate::faults::wrap(vec![Arc::new(flow_local::LocalTasks::new()), Arc::new(flow_aws::AwsTasks::new(options))])
 }
 
-fn placement() -> Placement {
+/// The AWS settings a command would otherwise trip on at its first `aws-sdk:` call, checked
+/// before anything is touched.
+pub fn check_aws_environment() -> anyhow::Result<()> {
+    flow_aws::config::check_environment().map_err(|message| anyhow!(message))
+}
+
+/// Where the execution says it runs (the region in `$$.StateMachine.Id`-style ARNs): the
+/// `--region` flag, else the environment's region, else the engine's default.
+fn placement(aws: &AwsArgs) -> Placement {
     let mut placement = Placement::default();
-    if let Some(region) = std::env::var("AWS_REGION").ok().or_else(|| std::env::var("AWS_DEFAULT_REGION").ok()) {
-        if !region.is_empty() {
-            placement.region = region;
-        }
+    let from_environment = || std::env::var("AWS_REGION").ok().or_else(|| std::env::var("AWS_DEFAULT_REGION").ok());
+    if let Some(region) = aws.region.clone().or_else(from_environment).filter(|region| !region.is_empty()) {
+        placement.region = region;
     }
     placement
 }
 
 /// An engine over the store, reporting in the chosen format.
-pub fn engine(store: Arc<SqliteStore>, format: OutputFormat) -> (Engine, Arc<dyn Reporter>) {
+pub fn engine(store: Arc<SqliteStore>, format: OutputFormat, aws: &AwsArgs) -> (Engine, Arc<dyn Reporter>) {
     let reporter = report::observer_for(format);
-    let config = EngineConfig { placement: placement(), ..EngineConfig::default() };
+    let config = EngineConfig { placement: placement(aws), ..EngineConfig::default() };
     let observer: Arc<dyn flow_engine::Observer> = reporter.clone();
-    let engine = Engine::new(store as Arc<dyn Store>, handlers(), Arc::new(SystemClock), observer, config);
+    let engine = Engine::new(store as Arc<dyn Store>, handlers(aws), Arc::new(SystemClock), observer, config);
     (engine, reporter)
 }
 

@@ -10,6 +10,7 @@ mod diagnostics;
 mod execution;
 mod faults;
 mod report;
+mod resources;
 mod timestamps;
 
 use std::process::ExitCode;
@@ -25,11 +26,25 @@ fn main() -> ExitCode {
             return if error.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
         }
     };
+    if !matches!(cli.command, cli::Command::Run(_) | cli::Command::Resume(_) | cli::Command::Rollback(_)) {
+        quiet_on_closed_pipe();
+    }
     match commands::run(cli.command) {
         Ok(code) => code,
         Err(error) => {
             diagnostics::print_error(&error);
             ExitCode::from(2)
         }
+    }
+}
+
+/// The commands that only print (`flow list | head -1`) end quietly when their reader goes
+/// away, as Unix tools do, instead of panicking on the failed write. The commands that drive
+/// an execution keep Rust's default (SIGPIPE ignored): a closed pipe must not kill a run in
+/// the middle of a step.
+fn quiet_on_closed_pipe() {
+    // SAFETY: restoring a signal's default disposition at start-up, before any thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }

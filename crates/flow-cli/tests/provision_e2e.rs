@@ -10,9 +10,9 @@
 //! (`FLOW_TEST_FAIL_AT_STATE`) fails a run at each creating state in turn; each is rolled
 //! back to zero. A run failed once and then resumed ends with every resource exactly once.
 //!
-//! The tests skip (with a message) when the binary has no AWS handler (flow-aws not wired
-//! into flow-cli) or the emulator cannot be installed. `FLOW_E2E_FAULT_STATES=<n>` limits the
-//! fail-at-every-state tests to the first n states (for a quick local run).
+//! The tests fail, never skip, when the emulator cannot start (scripts/test installs it
+//! first). `FLOW_E2E_FAULT_STATES=<n>` limits the fail-at-every-state tests to the first n
+//! states (for a quick local run).
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -36,7 +36,7 @@ struct Emulator {
 }
 
 impl Emulator {
-    fn start(scratch: &Path) -> Option<Emulator> {
+    fn start(scratch: &Path) -> Emulator {
         let log = std::fs::File::create(scratch.join("emulator.log")).unwrap();
         let mut child = Command::new(root().join("scripts/emulator"))
             .arg("--exit-on-stdin-eof")
@@ -44,15 +44,15 @@ impl Emulator {
             .stdout(Stdio::piped())
             .stderr(log)
             .spawn()
-            .ok()?;
+            .expect("cannot start scripts/emulator");
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).ok()?;
+        let _ = BufReader::new(child.stdout.take().unwrap()).read_line(&mut line);
         let Some(endpoint) = line.trim().strip_prefix("AWS_ENDPOINT_URL=") else {
             let _ = child.kill();
-            eprintln!("skipped: the emulator did not start; see {}", scratch.join("emulator.log").display());
-            return None;
+            let log = std::fs::read_to_string(scratch.join("emulator.log")).unwrap_or_default();
+            panic!("the emulator did not start:\n{log}");
         };
-        Some(Emulator { endpoint: endpoint.to_string(), child })
+        Emulator { endpoint: endpoint.to_string(), child }
     }
 
     fn python(&self) -> PathBuf {
@@ -101,15 +101,12 @@ struct World {
 }
 
 impl World {
-    fn new() -> Option<World> {
-        if !has_aws_handler() {
-            eprintln!("skipped: this flow has no AWS handler (flow-aws is not wired into flow-cli)");
-            return None;
-        }
+    fn new() -> World {
+        assert!(has_aws_handler(), "this flow has no AWS handler: `flow validate` accepts an unknown aws-sdk action");
         let scratch = tempfile::tempdir().unwrap();
         make_certificate(scratch.path());
-        let emulator = Emulator::start(scratch.path())?;
-        Some(World { emulator, scratch })
+        let emulator = Emulator::start(scratch.path());
+        World { emulator, scratch }
     }
 
     fn path(&self, name: &str) -> PathBuf {
@@ -225,7 +222,7 @@ fn creating_states(definition: &str) -> Vec<String> {
 }
 
 fn end_to_end(definition: &str) {
-    let Some(world) = World::new() else { return };
+    let world = World::new();
     let variant = variant_name(definition);
 
     let summary = world.run(definition, "e2e", None);
@@ -261,6 +258,19 @@ fn end_to_end(definition: &str) {
     assert!(walk_files(&files).is_empty(), "certificate files left: {:?}", walk_files(&files));
 }
 
+/// The task events of a history, one short line each, for a failure message.
+fn task_trace(history: &[Value]) -> String {
+    history
+        .iter()
+        .filter(|e| e["type"].as_str().is_some_and(|t| t.starts_with("Task") && t != "TaskStateEntered" && t != "TaskStateExited"))
+        .map(|e| {
+            let d = &e["details"];
+            format!("{} {} {} attempt={} recovering={} {}", e["id"], e["type"], d["name"], d["attempt"], d["recovering"], d["error"])
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 fn walk_files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
@@ -271,7 +281,7 @@ fn walk_files(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn fail_at_every_creating_state(definition: &str) {
-    let Some(world) = World::new() else { return };
+    let world = World::new();
     let mut states = creating_states(definition);
     if let Some(limit) = std::env::var("FLOW_E2E_FAULT_STATES").ok().and_then(|n| n.parse().ok()) {
         states.truncate(limit);
@@ -313,7 +323,7 @@ fn fail_at_every_creating_state(definition: &str) {
 }
 
 fn fail_once_then_resume(definition: &str, states: &[&str]) {
-    let Some(world) = World::new() else { return };
+    let world = World::new();
     let variant = variant_name(definition);
     for (index, state) in states.iter().enumerate() {
         world.emulator.reset();
@@ -323,7 +333,7 @@ fn fail_once_then_resume(definition: &str, states: &[&str]) {
         let (_, resumed) = world.flow(&["resume", &name], None);
         assert_eq!(resumed["status"], "SUCCEEDED", "{state}: resume: {resumed}");
         let (report, ok) = world.emulator.inventory(&["provisioned", variant]);
-        assert!(ok, "{state}: after the resume: {report}");
+        assert!(ok, "{state}: after the resume: {report}\n{}", task_trace(&world.history(&name)));
     }
 }
 

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use time::OffsetDateTime;
 use tokio::sync::mpsc;
-use tokio::task::AbortHandle;
+use tokio::task::{AbortHandle, JoinHandle};
 
 use crate::clock::Clock;
 use crate::core::{Effect, Execution, Input, Transition, TransitionGroup};
@@ -117,19 +117,51 @@ pub(crate) struct Driver<'a> {
 /// Attempts and timers in flight; dropped (aborted) with the loop.
 #[derive(Default)]
 struct InFlight {
-    tasks: HashMap<StepId, AbortHandle>,
+    tasks: HashMap<StepId, JoinHandle<()>>,
     timers: HashMap<StepId, AbortHandle>,
+    /// Attempts nobody waits for any more (their branch was cancelled), left to finish.
+    abandoned: Vec<JoinHandle<()>>,
 }
 
 impl InFlight {
     fn is_empty(&self) -> bool {
         self.tasks.is_empty() && self.timers.is_empty()
     }
+
+    /// Waits (at most [`ABANDONED_GRACE`], and not past an interrupt) for the abandoned
+    /// attempts to finish. A call cut off mid-request may still be carried out by the
+    /// service after the process is gone, where no later lookup can see it coming; a call
+    /// that ran to its end has either created its resource, which `flow rollback` then
+    /// adopts and undoes, or not.
+    async fn settle_abandoned(&mut self, interrupt: &mut Interrupt) {
+        if self.abandoned.is_empty() {
+            return;
+        }
+        let all = join_all(std::mem::take(&mut self.abandoned));
+        tokio::select! {
+            _ = all => {}
+            _ = interrupt.fired() => {}
+            _ = tokio::time::sleep(ABANDONED_GRACE) => {}
+        }
+    }
+}
+
+/// How long a finished execution waits for its abandoned attempts (see
+/// [`InFlight::settle_abandoned`]).
+const ABANDONED_GRACE: std::time::Duration = std::time::Duration::from_secs(120);
+
+async fn join_all(handles: Vec<JoinHandle<()>>) {
+    for handle in handles {
+        let _ = handle.await;
+    }
 }
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        for handle in self.tasks.values().chain(self.timers.values()) {
+        for handle in self.tasks.values().chain(&self.abandoned) {
+            handle.abort();
+        }
+        for handle in self.timers.values() {
             handle.abort();
         }
     }
@@ -188,6 +220,7 @@ impl Driver<'_> {
                 return Ok(Ended::Interrupted(core.status()));
             }
             if core.is_finished() {
+                in_flight.settle_abandoned(&mut interrupt).await;
                 return Ok(Ended::Finished(core.status()));
             }
             for effect in transition.effects {
@@ -198,6 +231,7 @@ impl Driver<'_> {
             }
             if in_flight.is_empty() {
                 // Nothing can happen any more; a core never leaves itself stuck like this.
+                in_flight.settle_abandoned(&mut interrupt).await;
                 return Ok(Ended::Finished(core.status()));
             }
             tokio::select! {
@@ -240,7 +274,7 @@ impl Driver<'_> {
                     };
                     let _ = sender.send(Input::TaskCompleted { step, attempt, result });
                 });
-                if let Some(previous) = in_flight.tasks.insert(step, task.abort_handle()) {
+                if let Some(previous) = in_flight.tasks.insert(step, task) {
                     previous.abort();
                 }
             }
@@ -256,8 +290,9 @@ impl Driver<'_> {
                 }
             }
             Effect::Abandon { step } => {
+                // Left to finish rather than cut off: see `InFlight::settle_abandoned`.
                 if let Some(task) = in_flight.tasks.remove(&step) {
-                    task.abort();
+                    in_flight.abandoned.push(task);
                 }
             }
             Effect::Yield => {}

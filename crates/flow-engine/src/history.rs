@@ -63,6 +63,11 @@ pub enum EventKind {
     MapIterationSucceeded,
     MapIterationFailed,
     RollbackStarted,
+    /// A step whose outcome is unknown (in flight at a crash, or stopped when a sibling
+    /// branch failed) is sent again as `recovering` before its compensation, so that what
+    /// it may have created is adopted and then undone.
+    InFlightStepRecovering,
+    InFlightStepRecovered,
     CompensationScheduled,
     CompensationSucceeded,
     CompensationFailed,
@@ -110,6 +115,8 @@ impl EventKind {
             EventKind::MapIterationSucceeded => "MapIterationSucceeded",
             EventKind::MapIterationFailed => "MapIterationFailed",
             EventKind::RollbackStarted => "RollbackStarted",
+            EventKind::InFlightStepRecovering => "InFlightStepRecovering",
+            EventKind::InFlightStepRecovered => "InFlightStepRecovered",
             EventKind::CompensationScheduled => "CompensationScheduled",
             EventKind::CompensationSucceeded => "CompensationSucceeded",
             EventKind::CompensationFailed => "CompensationFailed",
@@ -124,7 +131,7 @@ impl EventKind {
     }
 }
 
-const ALL_KINDS: [EventKind; 41] = [
+const ALL_KINDS: [EventKind; 43] = [
     EventKind::ExecutionStarted,
     EventKind::ExecutionSucceeded,
     EventKind::ExecutionFailed,
@@ -161,6 +168,8 @@ const ALL_KINDS: [EventKind; 41] = [
     EventKind::MapIterationSucceeded,
     EventKind::MapIterationFailed,
     EventKind::RollbackStarted,
+    EventKind::InFlightStepRecovering,
+    EventKind::InFlightStepRecovered,
     EventKind::CompensationScheduled,
     EventKind::CompensationSucceeded,
     EventKind::CompensationFailed,

@@ -7,6 +7,14 @@
 //! and steps that overlapped are undone concurrently. Each compensation is checkpointed,
 //! retried by its own `Retry`, and an error meaning "not found" counts as done. A rollback
 //! interrupted by a crash continues on the next rollback, skipping what already succeeded.
+//!
+//! A step whose outcome is unknown (its attempt was in flight when the process died, or was
+//! stopped when a sibling branch failed) has no result for its compensation to name. Before
+//! its compensation, its own task is sent again with its recorded parameters as
+//! `recovering`, exactly as `flow resume` would: the handler adopts what the lost attempt
+//! created (or, finding nothing, creates it), the step is recorded as succeeded with that
+//! result, and the compensation then undoes it. Creating something only to delete it is the
+//! price of never leaving an orphan behind.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -26,15 +34,30 @@ use crate::ids::{ExecutionId, ScopeKey, StepId};
 use crate::records::{Checkpoint, CompensationRecord, CompensationStatus, DurableState, ExecutionStatus, StepStatus};
 use crate::task::{TaskError, TaskRequest};
 
-/// Whether an error says that the thing to undo is already gone.
-pub fn is_not_found(error: &str) -> bool {
-    let last = error.rsplit('.').next().unwrap_or(error);
+/// Whether an error says that the thing to undo is already gone: by its name
+/// (`Efs.FileSystemNotFoundException`), or, when the name is a service's catch-all
+/// (`Ec2.Ec2Exception`), by the `Error Code: ...` its Cause carries
+/// (`InvalidSubnetID.NotFound`).
+pub fn is_not_found(error: &TaskError) -> bool {
+    let code_in_cause = error
+        .cause
+        .rsplit_once("Error Code: ")
+        .map(|(_, rest)| rest.trim_end_matches(')').trim());
+    std::iter::once(error.error.as_str()).chain(code_in_cause).any(names_not_found)
+}
+
+fn names_not_found(name: &str) -> bool {
+    let last = name.rsplit('.').next().unwrap_or(name);
     last.ends_with("NotFound") || last.ends_with("NotFoundException") || last.starts_with("NoSuch")
 }
 
 #[derive(Debug, Clone, PartialEq)]
 enum Phase {
     Waiting,
+    /// The step's own task, sent again to learn its outcome (see the module's comment).
+    Recovering { attempt: u32 },
+    /// The compensation's `Lookup` call, made before the compensation itself.
+    LookingUp { attempt: u32, recovering: bool },
     Running { attempt: u32 },
     Backoff { attempt: u32, wake_at: OffsetDateTime },
     Done,
@@ -54,6 +77,18 @@ struct Item {
     retries: Vec<u32>,
     /// The attempt that was in flight when a previous rollback process died.
     interrupted_attempt: Option<u32>,
+    /// For a step whose outcome is unknown: how to send its task again.
+    recover: Option<Recover>,
+}
+
+/// A step in flight: its record (rewritten as succeeded once recovered) and its task.
+#[derive(Debug, Clone)]
+struct Recover {
+    record: crate::records::StepRecord,
+    resource: String,
+    parameters: Value,
+    attempt: u32,
+    timeout: Option<u64>,
 }
 
 /// The rollback of one execution, driven like [`crate::core::Execution`].
@@ -68,6 +103,8 @@ pub struct Rollback {
     rng: StdRng,
     events: Vec<HistoryEvent>,
     compensations: Vec<CompensationRecord>,
+    /// Steps recovered since the last checkpoint (see [`Rollback::recovered`]).
+    steps: Vec<crate::records::StepRecord>,
     status_changed: bool,
     effects: Vec<Effect>,
 }
@@ -103,17 +140,29 @@ impl Rollback {
             .collect();
         let mut items = BTreeMap::new();
         for step in &durable.steps {
-            let (parameters, result, finished) = match &step.status {
+            let (parameters, result, finished, in_flight) = match &step.status {
                 StepStatus::Succeeded { parameters: Some(parameters), result, .. } => {
-                    (parameters.clone(), result.clone().unwrap_or(Value::Null), step.finished_event.unwrap_or(u64::MAX))
+                    let finished = step.finished_event.unwrap_or(u64::MAX);
+                    (parameters.clone(), result.clone().unwrap_or(Value::Null), finished, None)
                 }
-                StepStatus::Running { parameters, .. } => (parameters.clone(), Value::Null, u64::MAX),
+                StepStatus::Running { parameters, attempt } => (parameters.clone(), Value::Null, u64::MAX, Some(*attempt)),
                 _ => continue,
             };
             let (machine_index, _) = resolve(step.scope, &steps, &catalog, &mut machines)?;
             let machine = catalog.machine(machine_index);
             let Some(StateKind::Task(task)) = machine.states.get(&step.state).map(|s| &s.kind) else { continue };
             let Some(compensation) = &task.compensate else { continue };
+            let already_compensated = done.contains_key(&step.id) || interrupted.contains_key(&step.id);
+            let recover = in_flight.filter(|_| !already_compensated).map(|attempt| Recover {
+                record: (*step).clone(),
+                resource: task.resource.clone(),
+                parameters: parameters.clone(),
+                attempt,
+                timeout: match task.timeout {
+                    Some(AslDuration::Seconds(seconds)) => Some(seconds),
+                    _ => None,
+                },
+            });
             let phase = if done.get(&step.id).copied().unwrap_or(false) { Phase::Done } else { Phase::Waiting };
             items.insert(
                 step.id,
@@ -126,6 +175,7 @@ impl Rollback {
                     phase,
                     retries: vec![0; compensation.retry.len()],
                     interrupted_attempt: interrupted.get(&step.id).copied(),
+                    recover,
                 },
             );
         }
@@ -140,6 +190,7 @@ impl Rollback {
             rng: StdRng::seed_from_u64(seed),
             events: Vec::new(),
             compensations: Vec::new(),
+            steps: Vec::new(),
             status_changed: false,
             effects: Vec::new(),
         })
@@ -178,7 +229,7 @@ impl Rollback {
         Transition {
             checkpoint: Checkpoint {
                 events: std::mem::take(&mut self.events),
-                steps: Vec::new(),
+                steps: std::mem::take(&mut self.steps),
                 scopes: Vec::new(),
                 compensations: std::mem::take(&mut self.compensations),
                 status: std::mem::take(&mut self.status_changed).then(|| self.status.clone()),
@@ -220,6 +271,10 @@ impl Rollback {
             .filter(|id| self.ready(*id))
             .collect();
         for id in ready {
+            if self.items[&id].recover.is_some() {
+                self.recover(id);
+                continue;
+            }
             match self.items.get_mut(&id).and_then(|item| item.interrupted_attempt.take()) {
                 Some(attempt) => self.invoke(id, attempt + 1, true),
                 None => self.invoke(id, 1, false),
@@ -229,6 +284,12 @@ impl Rollback {
 
     fn invoke(&mut self, id: StepId, attempt: u32, recovering: bool) {
         let item = self.items[&id].clone();
+        if let Some(lookup) = &item.compensation.lookup
+            && item.subject.get("Lookup").is_none()
+        {
+            self.look_up(id, attempt, recovering, lookup.resource.clone(), lookup.parameters.clone());
+            return;
+        }
         let context = self.context.for_state(&item.state, self.now, Some(item.retries.iter().sum()));
         let parameters = match &item.compensation.parameters {
             Some(template) => template.evaluate(&Bindings::new(&item.subject, &context)),
@@ -276,15 +337,136 @@ impl Rollback {
         self.effects.push(Effect::Invoke { request, deadline });
     }
 
+    /// Makes the compensation's `Lookup` call; its result joins the subject as `Lookup`.
+    fn look_up(
+        &mut self,
+        id: StepId,
+        attempt: u32,
+        recovering: bool,
+        resource: String,
+        template: Option<flow_lang::template::Template>,
+    ) {
+        let item = self.items[&id].clone();
+        let context = self.context.for_state(&item.state, self.now, Some(item.retries.iter().sum()));
+        let parameters = match template {
+            Some(template) => template.evaluate(&Bindings::new(&item.subject, &context)),
+            None => Ok(item.subject.clone()),
+        };
+        let parameters = match parameters {
+            Ok(parameters) => parameters,
+            Err(error) => {
+                self.failed(id, error.error, error.cause);
+                return;
+            }
+        };
+        self.items.get_mut(&id).expect("planned").phase = Phase::LookingUp { attempt, recovering };
+        self.event(
+            EventKind::CompensationScheduled,
+            Some(id),
+            json!({
+                "name": item.state,
+                "lookup": true,
+                "resource": resource,
+                "parameters": parameters.to_string(),
+                "attempt": attempt,
+                "step": id.0,
+            }),
+        );
+        let request = TaskRequest {
+            resource,
+            parameters,
+            execution: self.id.clone(),
+            step: id,
+            state: item.state.clone(),
+            attempt,
+            idempotency_token: format!("{}-{}-lookup", self.id, id),
+            recovering: false,
+            timeout_seconds: None,
+        };
+        self.effects.push(Effect::Invoke { request, deadline: None });
+    }
+
+    /// Sends an in-flight step's own task again, as `recovering` (see the module's comment).
+    fn recover(&mut self, id: StepId) {
+        let item = self.items.get_mut(&id).expect("planned");
+        let recover = item.recover.clone().expect("a step to recover");
+        let attempt = recover.attempt + 1;
+        item.phase = Phase::Recovering { attempt };
+        let name = item.state.clone();
+        self.event(
+            EventKind::InFlightStepRecovering,
+            Some(id),
+            json!({"name": name, "resource": recover.resource, "attempt": attempt, "step": id.0}),
+        );
+        let request = TaskRequest {
+            resource: recover.resource.clone(),
+            parameters: recover.parameters.clone(),
+            execution: self.id.clone(),
+            step: id,
+            state: name,
+            attempt,
+            // The forward step's own token, so that an API honouring tokens returns what the
+            // lost attempt created.
+            idempotency_token: format!("{}-{}", self.id, id),
+            recovering: true,
+            timeout_seconds: recover.timeout,
+        };
+        let deadline = recover.timeout.map(|s| self.now + time::Duration::seconds(s as i64));
+        self.effects.push(Effect::Invoke { request, deadline });
+    }
+
+    /// The outcome of a recovered step: recorded as succeeded and then compensated; an error
+    /// fails the compensation (nothing is assumed about what exists), and the next
+    /// `flow rollback` tries again.
+    fn recovered(&mut self, id: StepId, result: Result<Value, TaskError>) {
+        let item = self.items.get_mut(&id).expect("planned");
+        let recover = item.recover.take().expect("a step to recover");
+        match result {
+            Ok(value) => {
+                item.subject["Result"] = value.clone();
+                item.phase = Phase::Waiting;
+                let name = item.state.clone();
+                let mut record = recover.record;
+                record.status = StepStatus::Succeeded {
+                    output: value.clone(),
+                    parameters: Some(recover.parameters),
+                    result: Some(value),
+                };
+                record.finished_event = Some(self.last_event + 1);
+                self.event(EventKind::InFlightStepRecovered, Some(id), json!({"name": name, "step": id.0}));
+                self.steps.push(record);
+            }
+            Err(error) => {
+                let cause = format!("its step was in flight and sending its task again failed: {}: {}", error.error, error.cause);
+                self.failed(id, error.error, cause);
+            }
+        }
+    }
+
     fn completed(&mut self, id: StepId, attempt: u32, result: Result<Value, TaskError>) {
         let Some(item) = self.items.get(&id) else { return };
-        if item.phase != (Phase::Running { attempt }) {
+        if item.phase == (Phase::Recovering { attempt }) {
+            self.recovered(id, result);
             return;
         }
-        let result = match result {
-            Ok(value) => Ok(value),
-            Err(error) if is_not_found(&error.error) => Ok(json!({"Error": error.error, "Cause": error.cause})),
-            Err(error) => Err(error),
+        let result = match (&item.phase, result) {
+            (Phase::LookingUp { attempt: current, recovering }, Ok(found)) if *current == attempt => {
+                let recovering = *recovering;
+                self.items.get_mut(&id).expect("planned").subject["Lookup"] = found;
+                self.invoke(id, attempt, recovering);
+                return;
+            }
+            // Nothing to look up means nothing left to undo.
+            (Phase::LookingUp { attempt: current, .. }, Err(error)) if *current == attempt && is_not_found(&error) => {
+                Ok(json!({"Lookup": {"Error": error.error, "Cause": error.cause}}))
+            }
+            (Phase::LookingUp { attempt: current, .. }, Err(error)) if *current == attempt => Err(error),
+            (Phase::Running { attempt: current }, result) if *current == attempt => match result {
+                Ok(value) => Ok(value),
+                Err(error) if is_not_found(&error) => Ok(json!({"Error": error.error, "Cause": error.cause})),
+                Err(error) => Err(error),
+            },
+            _ => return,
         };
         match result {
             Ok(value) => {
@@ -341,7 +523,15 @@ impl Rollback {
     }
 
     fn finish_if_done(&mut self) {
-        let busy = self.items.values().any(|i| matches!(i.phase, Phase::Running { .. } | Phase::Backoff { .. }));
+        let busy = self
+            .items
+            .values()
+            .any(|i| {
+                matches!(
+                    i.phase,
+                    Phase::Running { .. } | Phase::Backoff { .. } | Phase::Recovering { .. } | Phase::LookingUp { .. }
+                )
+            });
         if busy {
             return;
         }

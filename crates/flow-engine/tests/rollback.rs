@@ -134,3 +134,103 @@ async fn run_with_rollback_on_failure() {
     assert_eq!(outcome.failure.as_ref().map(|f| f.0.as_str()), Some("Test.Broken"));
     assert!(recorder.markers.lock().unwrap().is_empty());
 }
+
+/// A step in flight when its process stopped has no result for its compensation to name:
+/// the rollback first sends its task again as `recovering` (same idempotency token), records
+/// it as succeeded with that result, and then compensates. The compensation here also has a
+/// `Lookup`, whose result its Parameters read as `$.Lookup`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_in_flight_step_is_recovered_then_compensated_through_its_lookup() {
+    let text = json!({
+        "StartAt": "Base",
+        "States": {
+            "Base": {
+                "Type": "Task", "Resource": "flow:test-marker", "Parameters": {"marker": "base"},
+                "Compensate": {"Resource": "flow:test-unmark", "Parameters": {"marker.$": "$.Result.created"}},
+                "ResultPath": "$.base", "Next": "Slow"
+            },
+            "Slow": {
+                "Type": "Task", "Resource": "flow:test-gate", "Parameters": {"marker": "slow"},
+                "Compensate": {
+                    "Lookup": {"Resource": "flow:test-echo", "Parameters": {"found.$": "$.Result.echo.marker"}},
+                    "Resource": "flow:test-unmark",
+                    "Parameters": {"marker.$": "$.Lookup.echo.found"}
+                },
+                "End": true
+            }
+        }
+    })
+    .to_string();
+    let run = NewRun {
+        definition_path: "slow.json".into(),
+        definition_text: text,
+        input: json!({}),
+        name: Some("slow".into()),
+        rollback_on_failure: false,
+    };
+    let store = Arc::new(MemoryStore::new());
+    let recorder = Arc::new(Recorder::default());
+    let (handle, interrupt) = flow_engine::Interrupt::new();
+    let first = engine(store.clone(), recorder.clone(), "a");
+    let reached = recorder.gate_reached.notified();
+    let running = tokio::spawn(async move { first.start(run, interrupt).await });
+    reached.await;
+    handle.interrupt();
+    let outcome = running.await.unwrap().unwrap();
+    assert!(outcome.interrupted);
+    // What the lost attempt created, unknown to the execution's record.
+    recorder.markers.lock().unwrap().insert("slow".into());
+    recorder.open_gate();
+
+    let rolled = engine(store.clone(), recorder.clone(), "b").rollback("slow", Interrupt::never()).await.unwrap();
+    assert_eq!(rolled.status, ExecutionStatus::RolledBack);
+    assert!(recorder.markers.lock().unwrap().is_empty(), "left: {:?}", recorder.markers.lock().unwrap());
+    let calls = recorder.calls();
+    let gates: Vec<_> = calls.iter().filter(|c| c.resource == "flow:test-gate").collect();
+    assert_eq!(gates.len(), 2, "{calls:?}");
+    assert!(gates[1].recovering && gates[1].token == gates[0].token, "sent again as recovering, same token");
+    let lookup = calls.iter().position(|c| c.resource == "flow:test-echo").expect("the lookup");
+    let undo_slow = calls.iter().position(|c| c.resource == "flow:test-unmark" && c.parameters["marker"] == "slow").expect("undo slow");
+    let undo_base = calls.iter().position(|c| c.resource == "flow:test-unmark" && c.parameters["marker"] == "base").expect("undo base");
+    assert!(lookup < undo_slow && undo_slow < undo_base, "{calls:?}");
+
+    let id = store.find_execution("slow").unwrap().id;
+    let kinds: Vec<EventKind> = store.history(&id).unwrap().iter().map(|e| e.kind).collect();
+    assert!(kinds.contains(&EventKind::InFlightStepRecovering) && kinds.contains(&EventKind::InFlightStepRecovered));
+    // The recovered step is durable: a second rollback has nothing left to do.
+    let again = engine(store.clone(), recorder.clone(), "c").rollback("slow", Interrupt::never()).await;
+    assert!(matches!(again, Err(EngineError::NotResumable { .. })) || again.is_ok(), "{again:?}");
+}
+
+/// A compensation whose `Lookup` answers "not found" has nothing left to undo.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lookup_that_finds_nothing_means_nothing_to_undo() {
+    let text = json!({
+        "StartAt": "Make",
+        "States": {
+            "Make": {
+                "Type": "Task", "Resource": "flow:test-marker", "Parameters": {"marker": "m"},
+                "Compensate": {
+                    "Lookup": {"Resource": "flow:test-unmark", "Parameters": {"marker": "never-made"}},
+                    "Resource": "flow:test-fail"
+                },
+                "Next": "Break"
+            },
+            "Break": {"Type": "Task", "Resource": "flow:test-fail", "End": true}
+        }
+    })
+    .to_string();
+    let run = NewRun {
+        definition_path: "lookup.json".into(),
+        definition_text: text,
+        input: json!({}),
+        name: Some("lookup".into()),
+        rollback_on_failure: true,
+    };
+    let store = Arc::new(MemoryStore::new());
+    let recorder = Arc::new(Recorder::default());
+    let outcome = engine(store.clone(), recorder.clone(), "a").start(run, Interrupt::never()).await.unwrap();
+    assert_eq!(outcome.status, ExecutionStatus::RolledBack, "the lookup's MarkerNotFound ends the compensation");
+    let fails = recorder.calls().iter().filter(|c| c.resource == "flow:test-fail").count();
+    assert_eq!(fails, 1, "the compensation itself (flow:test-fail) is never called");
+}

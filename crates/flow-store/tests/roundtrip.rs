@@ -454,6 +454,8 @@ fn every_event_kind_round_trips() {
         "MapIterationSucceeded",
         "MapIterationFailed",
         "RollbackStarted",
+        "InFlightStepRecovering",
+        "InFlightStepRecovered",
         "CompensationScheduled",
         "CompensationSucceeded",
         "CompensationFailed",

@@ -15,8 +15,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let text = std::fs::read_to_string(&args.definition)
         .with_context(|| format!("cannot read the definition file \"{}\"", args.definition.display()))?;
     let input = execution::read_input(args.input.as_deref(), args.input_json.as_deref())?;
+    execution::check_aws_environment()?;
     let store = execution::open_for_writing(&args.state)?;
-    let (engine, reporter) = execution::engine(store, args.output);
+    let (engine, reporter) = execution::engine(store, args.output, &args.aws);
     let run = NewRun {
         definition_path: args.definition.display().to_string(),
         definition_text: text,

@@ -132,14 +132,27 @@ pub enum Duration {
 }
 
 /// flow extension on Task: the undo of the step. Its `Parameters` are evaluated against
-/// `{"Input": <state input>, "Parameters": <parameters sent>, "Result": <raw task result>}`
-/// with the execution's context object as `$$`.
+/// `{"Input": <state input>, "Parameters": <parameters sent>, "Result": <raw task result>,
+/// "Lookup": <result of the lookup, when there is one>}` with the execution's context object
+/// as `$$`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Compensation {
     pub resource: String,
     pub parameters: Option<Template>,
     pub retry: Vec<RetryRule>,
     pub timeout: Option<Duration>,
+    /// A read-only call made first, for an undo that needs an id the step's result does not
+    /// carry (an asynchronous create answers with an operation id; the delete wants the
+    /// resource's).
+    pub lookup: Option<CompensationLookup>,
+}
+
+/// `Compensate.Lookup`: a Task-shaped call (`Resource`, `Parameters`) whose result the
+/// compensation's `Parameters` read as `$.Lookup`. "Not found" means nothing is left to undo.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompensationLookup {
+    pub resource: String,
+    pub parameters: Option<Template>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

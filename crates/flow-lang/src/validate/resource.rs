@@ -36,11 +36,11 @@ fn visit(
             StateKind::Task(task) => {
                 let raw = definition.pointer(&state.pointer);
                 let mut run = |resource: &str, object: &str| {
-                    let object_pointer = if object.is_empty() {
-                        state.pointer.clone()
-                    } else {
-                        child_pointer(&state.pointer, object)
-                    };
+                    // `object` is a path of field names below the state ("Compensate/Lookup").
+                    let object_pointer = object
+                        .split('/')
+                        .filter(|token| !token.is_empty())
+                        .fold(state.pointer.clone(), |pointer, token| child_pointer(&pointer, token));
                     let parameters = definition
                         .pointer(&object_pointer)
                         .and_then(|o| o.get("Parameters"));
@@ -59,6 +59,11 @@ fn visit(
                     && !compensation.resource.is_empty()
                 {
                     run(&compensation.resource, "Compensate");
+                    if let Some(lookup) = &compensation.lookup
+                        && !lookup.resource.is_empty()
+                    {
+                        run(&lookup.resource, "Compensate/Lookup");
+                    }
                 }
             }
             StateKind::Parallel(parallel) => {
