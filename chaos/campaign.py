@@ -12,7 +12,8 @@ crash   N runs of the definition (workflows/provision.json by default), each kil
         settings). Then `flow rollback`, itself killed at a random instant and run again until
         it ends, must leave zero resources.
 faults  M runs through chaos/fault_proxy.py: 10% throttling, 10% HTTP 500/503 and 5%
-        connection resets, provisioning and rollback, each to an exact inventory.
+        connection resets (half of them losing the emulator's answer after it acted),
+        provisioning and rollback, each to an exact inventory.
 secrets After both: the private key's body appears in no file the campaign produced (state
         databases with their WAL and shared-memory files, `flow history` dumps, `--output
         json` streams, stderr logs), and every database and WAL is mode 0600.
@@ -369,7 +370,8 @@ def main():
           f"unresumable {figures['unresumable']}, lost executions {figures['lost_executions']}")
     if proxy:
         print(f"fault campaign: {args.fault_runs} runs; proxy: {proxy['requests']} requests, "
-              f"{proxy['throttled']} throttled, {proxy['server_errors']} 5xx, {proxy['resets']} resets, "
+              f"{proxy['throttled']} throttled, {proxy['server_errors']} 5xx, {proxy['resets']} resets before the "
+              f"emulator, {proxy['answers_lost']} answers lost (reset after the emulator acted), "
               f"{proxy['retries']} SDK retries seen, {proxy['forwarded']} forwarded")
     print(f"secrets: {secrets['files_scanned']} files scanned, {len(secrets['leaks'])} with the key "
           f"{secrets['leaks']}, {len(secrets['wrong_modes'])} databases not 0600 {secrets['wrong_modes']}")

@@ -13,11 +13,10 @@ drawn with the given probabilities:
                  for EC2), in the body format of the request's protocol (awsJson, restJson,
                  restXml, awsQuery, ec2Query), exactly what AWS sends when it throttles;
   server-errors  HTTP 500 `InternalFailure` or 503 `ServiceUnavailable`, same formats;
-  resets         the connection is reset (TCP RST) after the request was read and before it
-                 reaches the emulator.
-A reset never happens after the emulator has acted: a lost response to a create call is a
-different fault (the call's outcome is unknown), which flow handles only after a crash (the
-`recovering` adoption path), not within the SDK's own retries: see chaos/README.md.
+  resets         the connection is reset (TCP RST): half of them after the request was read
+                 and before it reaches the emulator, half after the emulator answered, so
+                 that the answer is lost and the call's outcome unknown to flow (a create
+                 that happened, whose id flow never saw).
 
 The counters: requests, forwarded, throttled, server errors, resets, and retries (requests
 whose `amz-sdk-request` header says `attempt=N` with N > 1: the SDK's own retries).
@@ -49,7 +48,8 @@ class FaultProxy(http.server.ThreadingHTTPServer):
         self.throttle, self.server_errors, self.resets, self.latency = throttle, server_errors, resets, latency
         self.random = random.Random(seed)
         self.lock = threading.Lock()
-        self.counters = {"requests": 0, "forwarded": 0, "throttled": 0, "server_errors": 0, "resets": 0, "retries": 0}
+        self.counters = {"requests": 0, "forwarded": 0, "throttled": 0, "server_errors": 0, "resets": 0,
+                         "answers_lost": 0, "retries": 0}
         super().__init__(("127.0.0.1", 0), FaultHandler)
 
     @property
@@ -64,7 +64,8 @@ class FaultProxy(http.server.ThreadingHTTPServer):
         """The fault for one request: None (forward), "throttle", "server_error" or "reset"."""
         with self.lock:
             x = self.random.random()
-        for fault, share in (("reset", self.resets), ("throttle", self.throttle), ("server_error", self.server_errors)):
+        for fault, share in (("reset", self.resets / 2), ("answer_lost", self.resets / 2),
+                             ("throttle", self.throttle), ("server_error", self.server_errors)):
             if x < share:
                 return fault
             x -= share
@@ -136,12 +137,8 @@ class FaultHandler(http.server.BaseHTTPRequestHandler):
         fault = proxy.draw()
         if fault == "reset":
             proxy.count("resets")
-            # SO_LINGER with a zero timeout turns close() into a TCP RST.
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            self.close_connection = True
-            self.connection.close()
-            return
-        if fault is not None:
+            return self.reset()
+        if fault is not None and fault != "answer_lost":
             proxy.count("throttled" if fault == "throttle" else "server_errors")
             return self.reply(*fault_response(fault, protocol(self, body)))
         proxy.count("forwarded")
@@ -150,11 +147,20 @@ class FaultHandler(http.server.BaseHTTPRequestHandler):
             upstream.request(self.command, self.path, body=body, headers=dict(self.headers))
             response = upstream.getresponse()
             payload = response.read()
+            if fault == "answer_lost":
+                proxy.count("answers_lost")
+                return self.reset()
             headers = {k: v for k, v in response.getheaders()
                        if k.lower() not in ("transfer-encoding", "connection", "content-length")}
             self.reply(response.status, headers, payload)
         finally:
             upstream.close()
+
+    def reset(self):
+        # SO_LINGER with a zero timeout turns close() into a TCP RST.
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.close_connection = True
+        self.connection.close()
 
     def reply(self, status, headers, payload):
         self.send_response(status)

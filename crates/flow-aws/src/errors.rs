@@ -64,6 +64,23 @@ impl CallError {
         }
     }
 
+    /// Whether a retry may succeed: throttling, a 5xx, or no answer at all.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            CallError::Service { code, status, .. } => {
+                status.is_some_and(|status| status >= 500) || code.as_deref().is_some_and(is_throttling)
+            }
+            CallError::Client(_) => true,
+            CallError::Parameters(_) | CallError::Output(_) => false,
+        }
+    }
+
+    /// Whether the service may have carried the call out although it failed: a 5xx, or no
+    /// answer (a reset connection, a timeout). A throttled call was refused before anything.
+    pub fn outcome_unknown(&self) -> bool {
+        self.is_transient() && !self.code().is_some_and(is_throttling)
+    }
+
     /// The code the service sent, if it answered.
     pub fn code(&self) -> Option<&str> {
         match self {
@@ -162,4 +179,25 @@ pub fn with_exception_suffix(name: &str) -> String {
     } else {
         format!("{name}Exception")
     }
+}
+
+/// The throttling codes of the SDKs' standard retry mode.
+fn is_throttling(code: &str) -> bool {
+    matches!(
+        code,
+        "Throttling"
+            | "ThrottlingException"
+            | "ThrottledException"
+            | "RequestThrottledException"
+            | "TooManyRequestsException"
+            | "ProvisionedThroughputExceededException"
+            | "TransactionInProgressException"
+            | "RequestLimitExceeded"
+            | "BandwidthLimitExceeded"
+            | "LimitExceededException"
+            | "RequestThrottled"
+            | "SlowDown"
+            | "PriorRequestNotComplete"
+            | "EC2ThrottledException"
+    )
 }

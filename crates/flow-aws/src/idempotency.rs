@@ -184,10 +184,60 @@ fn first(value: &Value, list: &str) -> Option<Value> {
         .cloned()
 }
 
+/// For an operation whose effect is a set membership (a rule in a security group), the
+/// answer to a recovering attempt whose lost predecessor already did the work: the service
+/// refuses the duplicate, and that refusal is the proof the effect is in place. Returns the
+/// operation's result for that case (what the service answers when it adds nothing new).
+pub fn already_done(service: Service, action: &str, error: &CallError) -> Option<Value> {
+    let code = error.code()?;
+    match (service, action) {
+        (Service::Ec2, "authorizeSecurityGroupIngress" | "authorizeSecurityGroupEgress")
+            if code == "InvalidPermission.Duplicate" =>
+        {
+            Some(json!({"Return": true}))
+        }
+        _ => None,
+    }
+}
+
 fn is_not_found(error: &CallError) -> bool {
     error
         .code()
         .is_some_and(|code| code.contains("NotFound") || code.contains("NoSuch"))
+}
+
+/// Whether this handler retries the operation itself instead of leaving it to the SDK, whose
+/// retry would repeat it blind after a lost answer: the creates [`adopt`] can look up, and
+/// the set-membership operations of [`already_done`].
+pub fn retried_here(service: Service, action: &str) -> bool {
+    adopts(service, action)
+        || matches!(
+            (service, action),
+            (Service::Ec2, "authorizeSecurityGroupIngress" | "authorizeSecurityGroupEgress")
+        )
+}
+
+/// Whether [`adopt`] knows how to find what a lost attempt of this operation made (keep in
+/// step with its arms).
+pub fn adopts(service: Service, action: &str) -> bool {
+    match service {
+        Service::Acm => action == "importCertificate",
+        Service::Efs => matches!(action, "createFileSystem" | "createAccessPoint" | "createMountTarget"),
+        Service::ElasticLoadBalancingV2 => {
+            matches!(action, "createLoadBalancer" | "createTargetGroup" | "createListener")
+        }
+        Service::Ecs => matches!(action, "createService" | "registerTaskDefinition"),
+        Service::Ec2 => matches!(action, "createVpc" | "createSubnet" | "createSecurityGroup" | "runInstances"),
+        Service::AppMesh => matches!(
+            action,
+            "createMesh" | "createVirtualGateway" | "createGatewayRoute" | "createVirtualService" | "createVirtualNode"
+        ),
+        Service::ServiceDiscovery => matches!(
+            action,
+            "createPrivateDnsNamespace" | "createPublicDnsNamespace" | "createHttpNamespace" | "createService"
+        ),
+        Service::Route53 => action == "createHostedZone",
+    }
 }
 
 /// Looks for what a lost attempt of this create may have made; `Some` is the create's

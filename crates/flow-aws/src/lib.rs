@@ -61,6 +61,9 @@ use crate::services::Clients;
 pub struct AwsTasks {
     options: AwsOptions,
     clients: Arc<OnceCell<Arc<Clients>>>,
+    /// The same configuration with the SDK's retries off, for the creates this handler
+    /// retries itself (see [`AwsTasks::call_retried_here`]).
+    single_shot: Arc<OnceCell<(Arc<Clients>, u32)>>,
 }
 
 impl AwsTasks {
@@ -70,6 +73,7 @@ impl AwsTasks {
         AwsTasks {
             options,
             clients: Arc::new(OnceCell::new()),
+            single_shot: Arc::new(OnceCell::new()),
         }
     }
 
@@ -79,6 +83,7 @@ impl AwsTasks {
         AwsTasks {
             options: AwsOptions::default(),
             clients: Arc::new(cell),
+            single_shot: Arc::new(OnceCell::new()),
         }
     }
 
@@ -87,6 +92,58 @@ impl AwsTasks {
             .get_or_init(|| async { Arc::new(Clients::new(config::load(&self.options).await)) })
             .await
             .clone()
+    }
+
+    /// Clients that make each call once, and the number of attempts the configuration
+    /// allows (`AWS_MAX_ATTEMPTS`, the profile's `max_attempts`, else 3).
+    async fn single_shot(&self) -> (Arc<Clients>, u32) {
+        self.single_shot
+            .get_or_init(|| async {
+                let config = self.clients().await.config().clone();
+                let attempts = config.retry_config().map_or(3, |retry| retry.max_attempts());
+                let once = config
+                    .to_builder()
+                    .retry_config(aws_smithy_types::retry::RetryConfig::standard().with_max_attempts(1))
+                    .build();
+                (Arc::new(Clients::new(once)), attempts)
+            })
+            .await
+            .clone()
+    }
+
+    /// An operation of [`idempotency::retried_here`], retried here rather than by the SDK:
+    /// when an attempt's outcome is unknown (a 5xx, a reset connection, a timeout: the
+    /// service may have created the resource and the answer was lost), the next attempt
+    /// first looks for what it made and adopts it, and a "duplicate" answer to a retried
+    /// set-membership call means the lost attempt did the work. Backoff as the SDK's standard mode:
+    /// full jitter, base 1 s doubling, capped at 20 s.
+    async fn call_retried_here(&self, service: Service, action: &str, params: Value, request: &TaskRequest) -> Result<Value, CallError> {
+        let operation = services::find(service, action).expect("a registered create");
+        let (clients, attempts) = self.single_shot().await;
+        let mut attempt = 1;
+        // Whether an earlier attempt may have done the work although it failed.
+        let mut uncertain = request.recovering;
+        loop {
+            let error = match (operation.call)(clients.clone(), params.clone()).await {
+                Ok(result) => return Ok(result),
+                Err(error) => error,
+            };
+            if uncertain && let Some(done) = idempotency::already_done(service, action, &error) {
+                return Ok(done);
+            }
+            if !error.is_transient() || attempt >= attempts {
+                return Err(error);
+            }
+            uncertain |= error.outcome_unknown();
+            let ceiling = (1u64 << (attempt - 1).min(5)).min(20) as f64;
+            tokio::time::sleep(std::time::Duration::from_secs_f64(rand::random::<f64>() * ceiling)).await;
+            attempt += 1;
+            if error.outcome_unknown()
+                && let Some(adopted) = idempotency::adopt(self, service, action, &params, request).await?
+            {
+                return Ok(adopted);
+            }
+        }
     }
 
     /// Calls one operation with parameters in Step Functions JSON, without the
@@ -136,9 +193,12 @@ impl AwsTasks {
                 return Ok(adopted);
             }
         }
-        self.call(service, &parsed.action, params)
-            .await
-            .map_err(to_task_error)
+        let result = if idempotency::retried_here(service, &parsed.action) {
+            self.call_retried_here(service, &parsed.action, params, &request).await
+        } else {
+            self.call(service, &parsed.action, params).await
+        };
+        result.map_err(to_task_error)
     }
 }
 
@@ -151,3 +211,4 @@ impl TaskHandler for AwsTasks {
         Box::pin(self.clone().run(request))
     }
 }
+

@@ -79,6 +79,9 @@ macro_rules! client_accessors {
             pub fn new(config: SdkConfig) -> Self {
                 Clients { config, $($name: OnceLock::new()),* }
             }
+            pub fn config(&self) -> &SdkConfig {
+                &self.config
+            }
             $(pub fn $name(&self) -> &$sdk::Client {
                 self.$name.get_or_init(|| $sdk::Client::new(&self.config))
             })*
