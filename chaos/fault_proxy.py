@@ -1,11 +1,14 @@
 """A fault-injecting HTTP proxy between flow and the AWS emulator, on loopback.
 
     python3 chaos/fault_proxy.py --upstream http://127.0.0.1:PORT [--throttle 0.1]
-        [--server-errors 0.1] [--resets 0.05] [--latency-ms 0] [--seed N]
+        [--server-errors 0.1] [--resets 0.05] [--latency-ms 0] [--answer-delay-ms 0] [--seed N]
 
 Prints `AWS_ENDPOINT_URL=http://127.0.0.1:<port>` as its first stdout line once it listens,
 then serves until SIGTERM/SIGINT or stdin's end, and prints its counters as one JSON line
 on stdout when it stops (`GET /__fault-proxy/stats` returns them at any time).
+
+`--answer-delay-ms` holds every answer that long after the emulator acted: the window in which
+a create is done but its caller does not know yet (the kill -9 tests aim there).
 
 Each request, after the optional fixed latency, is either forwarded or answered with a fault
 drawn with the given probabilities:
@@ -43,14 +46,22 @@ class FaultProxy(http.server.ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, upstream, throttle=0.0, server_errors=0.0, resets=0.0, latency=0.0, seed=None):
+    def __init__(self, upstream, throttle=0.0, server_errors=0.0, resets=0.0, latency=0.0, seed=None,
+                 answer_delay=0.0):
         self.upstream = urllib.parse.urlparse(upstream)
+        self.answer_delay = answer_delay
         self.throttle, self.server_errors, self.resets, self.latency = throttle, server_errors, resets, latency
         self.random = random.Random(seed)
         self.lock = threading.Lock()
         self.counters = {"requests": 0, "forwarded": 0, "throttled": 0, "server_errors": 0, "resets": 0,
                          "answers_lost": 0, "retries": 0}
         super().__init__(("127.0.0.1", 0), FaultHandler)
+
+    def handle_error(self, request, client_address):
+        # A client that went away (flow killed with SIGKILL mid-request) is part of the
+        # experiment, not an error of the proxy's.
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            super().handle_error(request, client_address)
 
     @property
     def endpoint(self):
@@ -150,6 +161,8 @@ class FaultHandler(http.server.BaseHTTPRequestHandler):
             if fault == "answer_lost":
                 proxy.count("answers_lost")
                 return self.reset()
+            if proxy.answer_delay:
+                time.sleep(proxy.answer_delay)
             headers = {k: v for k, v in response.getheaders()
                        if k.lower() not in ("transfer-encoding", "connection", "content-length")}
             self.reply(response.status, headers, payload)
@@ -181,9 +194,11 @@ def main():
     parser.add_argument("--server-errors", type=float, default=0.0)
     parser.add_argument("--resets", type=float, default=0.0)
     parser.add_argument("--latency-ms", type=float, default=0.0)
+    parser.add_argument("--answer-delay-ms", type=float, default=0.0)
     parser.add_argument("--seed", type=int)
     args = parser.parse_args()
-    proxy = FaultProxy(args.upstream, args.throttle, args.server_errors, args.resets, args.latency_ms / 1000, args.seed)
+    proxy = FaultProxy(args.upstream, args.throttle, args.server_errors, args.resets, args.latency_ms / 1000, args.seed,
+                       answer_delay=args.answer_delay_ms / 1000)
     threading.Thread(target=proxy.serve_forever, daemon=True).start()
     print(f"AWS_ENDPOINT_URL={proxy.endpoint}", flush=True)
     stop = threading.Event()

@@ -1,0 +1,156 @@
+//! kill -9 while a create is in flight, then resume: the resource exists exactly once.
+//!
+//! The window is made wide on purpose: `chaos/fault_proxy.py --answer-delay-ms` sits between
+//! flow and the emulator and holds every answer after the emulator acted. The test waits
+//! until the emulator's own list call shows the resource (created, its answer not yet
+//! delivered, so flow has no id for it), SIGKILLs `flow run`, then `flow resume`s: the step is
+//! sent again as `recovering`, and flow-aws adopts the resource (by flow's tags for the ACM
+//! import, by name for the NLB) instead of creating a second one. Done for the two creates
+//! the issue names: ACM ImportCertificate (no idempotency token) and ELBv2 CreateLoadBalancer.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+const FLOW: &str = env!("CARGO_BIN_EXE_flow");
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+fn python() -> PathBuf {
+    std::env::var_os("FLOW_EMULATOR_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("state/emulator-venv"))
+        .join("bin/python")
+}
+
+/// A child process that prints `AWS_ENDPOINT_URL=...` first and stops at the end of its stdin.
+struct Server {
+    child: Child,
+    endpoint: String,
+}
+
+impl Server {
+    fn start(mut command: Command) -> Server {
+        let mut child = command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let endpoint = line.trim().strip_prefix("AWS_ENDPOINT_URL=").unwrap_or_else(|| panic!("no endpoint: {line:?}")).to_string();
+        Server { child, endpoint }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// How many of a kind the emulator holds, through its own list call (boto3).
+fn count(emulator: &str, kind: &str) -> usize {
+    let call = match kind {
+        "certificate" => "len(session.client('acm', endpoint_url=e).list_certificates()['CertificateSummaryList'])",
+        "load balancer" => "len(session.client('elbv2', endpoint_url=e).describe_load_balancers()['LoadBalancers'])",
+        other => panic!("unknown kind {other}"),
+    };
+    let script = format!(
+        "import boto3, sys\ne = sys.argv[1]\nsession = boto3.session.Session(aws_access_key_id='testing', aws_secret_access_key='testing', region_name='us-east-1')\nprint({call})"
+    );
+    let output = Command::new(python()).args(["-c", &script, emulator]).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).trim().parse().unwrap()
+}
+
+fn flow(args: &[&str], db: &Path, endpoint: &str) -> Command {
+    let mut command = Command::new(FLOW);
+    command
+        .current_dir(root())
+        .args(args)
+        .args(["--state", db.to_str().unwrap(), "--output", "json"])
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env_remove("AWS_PROFILE")
+        .env_remove("FLOW_TEST_FAIL_AT_STATE");
+    command
+}
+
+fn kill_while_in_flight_then_resume(definition: &str, state: &str, kind: &str) {
+    let scratch = tempfile::tempdir().unwrap();
+    let made = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30", "-subj", "/CN=kill.example.com"])
+        .args(["-keyout", "key.pem", "-out", "cert.pem"])
+        .current_dir(scratch.path())
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "openssl: {}", String::from_utf8_lossy(&made.stderr));
+    let input = json!({
+        "CertificateFile": scratch.path().join("cert.pem"),
+        "PrivateKeyFile": scratch.path().join("key.pem"),
+    });
+
+    let mut emulator = Command::new(root().join("scripts/emulator"));
+    emulator.arg("--exit-on-stdin-eof");
+    let emulator = Server::start(emulator);
+    let mut proxy = Command::new("python3");
+    proxy.arg(root().join("chaos/fault_proxy.py")).args(["--upstream", &emulator.endpoint, "--answer-delay-ms", "2000"]);
+    let proxy = Server::start(proxy);
+
+    let db = scratch.path().join("flow.db");
+    let definition = root().join("crates/flow-cli/tests/kill_in_flight").join(definition);
+    let mut run = flow(
+        &["run", definition.to_str().unwrap(), "--input-json", &input.to_string(), "--name", "k"],
+        &db,
+        &proxy.endpoint,
+    )
+    .stdout(Stdio::null())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap();
+
+    // The create has reached the emulator; its answer is still held by the proxy.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while count(&emulator.endpoint, kind) == 0 {
+        assert!(Instant::now() < deadline, "the {kind} was never created");
+        assert!(run.try_wait().unwrap().is_none(), "flow ended before its {kind} was created");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    run.kill().unwrap(); // SIGKILL
+    run.wait().unwrap();
+    assert_eq!(count(&emulator.endpoint, kind), 1);
+
+    let resumed = flow(&["resume", "k"], &db, &proxy.endpoint).output().unwrap();
+    let stdout = String::from_utf8_lossy(&resumed.stdout);
+    let summary: Value = serde_json::from_str(stdout.lines().last().unwrap_or("null")).unwrap_or(Value::Null);
+    assert_eq!(summary["status"], "SUCCEEDED", "resume: {summary}\n{}", String::from_utf8_lossy(&resumed.stderr));
+    let recovering = stdout
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .any(|e| e["type"] == "TaskScheduled" && e["details"]["name"] == state && e["details"]["recovering"] == true);
+    assert!(recovering, "the {state} step was not sent again as recovering:\n{stdout}");
+    let after = count(&emulator.endpoint, kind);
+    eprintln!("{kind}: killed in flight, resumed: {after} in the emulator");
+    assert_eq!(after, 1, "a second {kind} was created");
+
+    // And the adopted resource is the execution's: rollback removes it.
+    let rolled = flow(&["rollback", "k"], &db, &proxy.endpoint).output().unwrap();
+    let rolled = String::from_utf8_lossy(&rolled.stdout);
+    assert!(rolled.lines().last().unwrap_or("").contains("ROLLED_BACK"), "{rolled}");
+    assert_eq!(count(&emulator.endpoint, kind), 0);
+}
+
+#[test]
+fn acm_import_killed_in_flight_exists_once_after_resume() {
+    kill_while_in_flight_then_resume("acm.json", "Import the certificate", "certificate");
+}
+
+#[test]
+fn load_balancer_killed_in_flight_exists_once_after_resume() {
+    kill_while_in_flight_then_resume("nlb.json", "Create the load balancer", "load balancer");
+}
