@@ -52,8 +52,9 @@ impl ResourceValidator for AwsResources {
             .into_iter()
             .map(|(relative, message, hint)| {
                 let diagnostic = Diagnostic::new(parameters_pointer(pointer, &relative), message);
+                // flow-aws's hints are the closest names; say them as flow-lang's own are said.
                 match hint {
-                    Some(hint) => diagnostic.with_hint(hint),
+                    Some(hint) => diagnostic.with_hint(format!("did you mean \"{hint}\"?")),
                     None => diagnostic,
                 }
             })
