@@ -210,5 +210,9 @@ impl TaskHandler for AwsTasks {
     fn invoke(&self, request: TaskRequest) -> TaskFuture {
         Box::pin(self.clone().run(request))
     }
+
+    fn finish_when_abandoned(&self) -> bool {
+        true
+    }
 }
 

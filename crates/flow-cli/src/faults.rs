@@ -34,9 +34,10 @@ struct FailAtState {
     state: Arc<str>,
 }
 
-/// Compensation requests carry the step's token with this suffix (flow-engine's rollback).
+/// Compensation requests (and their lookups) carry the step's token with these suffixes
+/// (flow-engine's rollback).
 fn is_compensation(request: &TaskRequest) -> bool {
-    request.idempotency_token.ends_with("-compensate")
+    request.idempotency_token.ends_with("-compensate") || request.idempotency_token.ends_with("-lookup")
 }
 
 impl TaskHandler for FailAtState {
@@ -50,5 +51,9 @@ impl TaskHandler for FailAtState {
             return Box::pin(async move { Err(TaskError::new(ERROR, cause)) });
         }
         self.inner.invoke(request)
+    }
+
+    fn finish_when_abandoned(&self) -> bool {
+        self.inner.finish_when_abandoned()
     }
 }

@@ -117,7 +117,8 @@ pub(crate) struct Driver<'a> {
 /// Attempts and timers in flight; dropped (aborted) with the loop.
 #[derive(Default)]
 struct InFlight {
-    tasks: HashMap<StepId, JoinHandle<()>>,
+    /// Each attempt with whether its handler wants it finished when abandoned.
+    tasks: HashMap<StepId, (JoinHandle<()>, bool)>,
     timers: HashMap<StepId, AbortHandle>,
     /// Attempts nobody waits for any more (their branch was cancelled), left to finish.
     abandoned: Vec<JoinHandle<()>>,
@@ -129,11 +130,21 @@ impl InFlight {
     }
 
     /// Waits (at most [`ABANDONED_GRACE`], and not past an interrupt) for the abandoned
-    /// attempts to finish. A call cut off mid-request may still be carried out by the
+    /// attempts of handlers that asked for it ([`TaskHandler::finish_when_abandoned`]) to
+    /// finish. A call cut off mid-request may still be carried out by the
     /// service after the process is gone, where no later lookup can see it coming; a call
     /// that ran to its end has either created its resource, which `flow rollback` then
     /// adopts and undoes, or not.
     async fn settle_abandoned(&mut self, interrupt: &mut Interrupt) {
+        // The execution is over: whatever is still in flight is abandoned too (the
+        // transition that ended it is not performed, so its Abandon effects never come).
+        for (_, (task, finish)) in self.tasks.drain() {
+            if finish {
+                self.abandoned.push(task);
+            } else {
+                task.abort();
+            }
+        }
         if self.abandoned.is_empty() {
             return;
         }
@@ -158,7 +169,7 @@ async fn join_all(handles: Vec<JoinHandle<()>>) {
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        for handle in self.tasks.values().chain(&self.abandoned) {
+        for handle in self.tasks.values().map(|(handle, _)| handle).chain(&self.abandoned) {
             handle.abort();
         }
         for handle in self.timers.values() {
@@ -274,7 +285,7 @@ impl Driver<'_> {
                     };
                     let _ = sender.send(Input::TaskCompleted { step, attempt, result });
                 });
-                if let Some(previous) = in_flight.tasks.insert(step, task) {
+                if let Some((previous, _)) = in_flight.tasks.insert(step, (task, handler.finish_when_abandoned())) {
                     previous.abort();
                 }
             }
@@ -290,9 +301,12 @@ impl Driver<'_> {
                 }
             }
             Effect::Abandon { step } => {
-                // Left to finish rather than cut off: see `InFlight::settle_abandoned`.
-                if let Some(task) = in_flight.tasks.remove(&step) {
-                    in_flight.abandoned.push(task);
+                // A remote call is left to finish rather than cut off (see
+                // `InFlight::settle_abandoned`); a local one is stopped.
+                match in_flight.tasks.remove(&step) {
+                    Some((task, true)) => in_flight.abandoned.push(task),
+                    Some((task, false)) => task.abort(),
+                    None => {}
                 }
             }
             Effect::Yield => {}

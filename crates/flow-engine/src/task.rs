@@ -53,4 +53,12 @@ pub trait TaskHandler: Send + Sync + 'static {
 
     /// Runs one attempt. Must not panic; every failure is a [`TaskError`].
     fn invoke(&self, request: TaskRequest) -> TaskFuture;
+
+    /// Whether an attempt nobody waits for any more (its branch was cancelled) should be
+    /// left to finish rather than dropped. A remote call cut off mid-request may still be
+    /// carried out after flow has moved on, where no lookup sees it coming: such handlers
+    /// say yes. A local command is simply stopped (the default).
+    fn finish_when_abandoned(&self) -> bool {
+        false
+    }
 }
