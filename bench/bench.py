@@ -37,13 +37,15 @@ import subprocess
 import sys
 import threading
 import time
-import http.client
-import http.server
-import urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-FLOW = os.path.join(ROOT, "target", "release", "flow")
-BARE = os.path.join(ROOT, "target", "release", "examples", "bare_commits")
+sys.path.insert(0, os.path.join(ROOT, "chaos"))
+from fault_proxy import FaultProxy  # noqa: E402
+# The binaries scripts/bench builds (cargo's target directory, CARGO_TARGET_DIR honoured);
+# FLOW_BIN overrides flow's (e.g. to measure a debug build).
+TARGET = os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")
+FLOW = os.environ.get("FLOW_BIN") or os.path.join(TARGET, "release", "flow")
+BARE = os.path.join(TARGET, "release", "examples", "bare_commits")
 VENV_PYTHON = os.path.join(ROOT, "state", "emulator-venv", "bin", "python")
 WORK = os.path.join(ROOT, "state", "bench")  # the same disk as state/flow.db
 MOTO_TIMEOUT = 900
@@ -294,44 +296,6 @@ def resume_row(runs, variant):
 
 # ---- provisioning ----
 
-class LatencyProxy(http.server.ThreadingHTTPServer):
-    """Forwards every request to the emulator after a fixed delay: a stand-in for the round
-    trip to a real AWS endpoint."""
-
-    daemon_threads = True
-
-    def __init__(self, upstream, delay):
-        self.upstream = urllib.parse.urlparse(upstream)
-        self.delay = delay
-        self.calls = 0
-        super().__init__(("127.0.0.1", 0), ProxyHandler)
-
-
-class ProxyHandler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
-    def forward(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        time.sleep(self.server.delay)
-        self.server.calls += 1
-        connection = http.client.HTTPConnection(self.server.upstream.hostname, self.server.upstream.port)
-        connection.request(self.command, self.path, body=body, headers=dict(self.headers))
-        response = connection.getresponse()
-        payload = response.read()
-        self.send_response(response.status)
-        for key, value in response.getheaders():
-            if key.lower() not in ("transfer-encoding", "connection", "content-length"):
-                self.send_header(key, value)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = forward
-
-
 def critical_path_calls(history):
     """The number of task attempts on the longest dependency chain of an executed history:
     steps of one scope run one after another; a Parallel or Map step lasts as long as its
@@ -372,10 +336,19 @@ def provision_row(runs, delay):
                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         try:
             endpoint = emulator.stdout.readline().decode().strip().split("=", 1)[1]
-            proxy = LatencyProxy(endpoint, delay)
+            credentials = dict(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_REGION="us-east-1")
+            # moto loads each service's code on its first call (seconds in all): one unmeasured
+            # run straight to the emulator warms it, then its state is emptied.
+            warm = [FLOW, "run", definition, "--input", example, "--state", fresh_db("warm.db"), "--output", "json"]
+            subprocess.run(warm, env=dict(os.environ, AWS_ENDPOINT_URL=endpoint, **credentials),
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            subprocess.run([VENV_PYTHON, "-c", "import sys, urllib.request; urllib.request.urlopen("
+                            "urllib.request.Request(sys.argv[1] + '/moto-api/reset', method='POST'))", endpoint],
+                           check=True)
+            # chaos/fault_proxy.py with no faults: a fixed latency before each call is forwarded.
+            proxy = FaultProxy(endpoint, latency=delay)
             threading.Thread(target=proxy.serve_forever, daemon=True).start()
-            env = dict(os.environ, AWS_ENDPOINT_URL=f"http://127.0.0.1:{proxy.server_address[1]}",
-                       AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_REGION="us-east-1")
+            env = dict(os.environ, AWS_ENDPOINT_URL=proxy.endpoint, **credentials)
             db = fresh_db("provision.db")
             argv = [FLOW, "run", definition, "--input", example, "--state", db, "--output", "json"]
             result = measure(argv, env=env)
@@ -399,7 +372,7 @@ def provision_row(runs, delay):
         rss.append(result.rss_kib)
         print(f"  provision run {run + 1}/{runs}: {result.seconds:.2f} s, critical path {longest} calls "
               f"= {bound:.2f} s, {total} calls in all (one after another >= {total * delay:.2f} s), "
-              f"{proxy.calls} requests through the proxy", file=sys.stderr, flush=True)
+              f"{proxy.stats()['requests']} requests through the proxy", file=sys.stderr, flush=True)
     serial = total * delay
     row(f"provision.json, {delay * 1000:.0f} ms per call", "s", spread(walls, digits=2),
         f"critical path {spread(bounds, digits=2)} s", spread(ratios, digits=2) + " × bound",
