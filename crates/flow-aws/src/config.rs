@@ -52,7 +52,10 @@ pub fn check_environment() -> Result<(), String> {
         }
     }
     if let Ok(value) = std::env::var("AWS_RETRY_MODE") {
-        if !matches!(value.trim().to_ascii_lowercase().as_str(), "standard" | "adaptive") {
+        if !matches!(
+            value.trim().to_ascii_lowercase().as_str(),
+            "standard" | "adaptive"
+        ) {
             return Err(format!(
                 "AWS_RETRY_MODE is \"{value}\": it must be \"standard\" or \"adaptive\""
             ));

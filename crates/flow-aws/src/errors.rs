@@ -68,7 +68,8 @@ impl CallError {
     pub fn is_transient(&self) -> bool {
         match self {
             CallError::Service { code, status, .. } => {
-                status.is_some_and(|status| status >= 500) || code.as_deref().is_some_and(is_throttling)
+                status.is_some_and(|status| status >= 500)
+                    || code.as_deref().is_some_and(is_throttling)
             }
             CallError::Client(_) => true,
             CallError::Parameters(_) | CallError::Output(_) => false,

@@ -213,7 +213,10 @@ pub fn retried_here(service: Service, action: &str) -> bool {
     adopts(service, action)
         || matches!(
             (service, action),
-            (Service::Ec2, "authorizeSecurityGroupIngress" | "authorizeSecurityGroupEgress")
+            (
+                Service::Ec2,
+                "authorizeSecurityGroupIngress" | "authorizeSecurityGroupEgress"
+            )
         )
 }
 
@@ -222,19 +225,35 @@ pub fn retried_here(service: Service, action: &str) -> bool {
 pub fn adopts(service: Service, action: &str) -> bool {
     match service {
         Service::Acm => action == "importCertificate",
-        Service::Efs => matches!(action, "createFileSystem" | "createAccessPoint" | "createMountTarget"),
+        Service::Efs => matches!(
+            action,
+            "createFileSystem" | "createAccessPoint" | "createMountTarget"
+        ),
         Service::ElasticLoadBalancingV2 => {
-            matches!(action, "createLoadBalancer" | "createTargetGroup" | "createListener")
+            matches!(
+                action,
+                "createLoadBalancer" | "createTargetGroup" | "createListener"
+            )
         }
         Service::Ecs => matches!(action, "createService" | "registerTaskDefinition"),
-        Service::Ec2 => matches!(action, "createVpc" | "createSubnet" | "createSecurityGroup" | "runInstances"),
+        Service::Ec2 => matches!(
+            action,
+            "createVpc" | "createSubnet" | "createSecurityGroup" | "runInstances"
+        ),
         Service::AppMesh => matches!(
             action,
-            "createMesh" | "createVirtualGateway" | "createGatewayRoute" | "createVirtualService" | "createVirtualNode"
+            "createMesh"
+                | "createVirtualGateway"
+                | "createGatewayRoute"
+                | "createVirtualService"
+                | "createVirtualNode"
         ),
         Service::ServiceDiscovery => matches!(
             action,
-            "createPrivateDnsNamespace" | "createPublicDnsNamespace" | "createHttpNamespace" | "createService"
+            "createPrivateDnsNamespace"
+                | "createPublicDnsNamespace"
+                | "createHttpNamespace"
+                | "createService"
         ),
         Service::Route53 => action == "createHostedZone",
     }
@@ -542,9 +561,7 @@ pub async fn adopt(
             let Some(name) = text(params, "Name") else {
                 return Ok(None);
             };
-            let listed = tasks
-                .call(service, "listNamespaces", json!({}))
-                .await?;
+            let listed = tasks.call(service, "listNamespaces", json!({})).await?;
             for namespace in listed
                 .get("Namespaces")
                 .and_then(Value::as_array)
@@ -573,11 +590,18 @@ pub async fn adopt(
                         continue;
                     };
                     let found = tasks
-                        .call(service, "getOperation", json!({"OperationId": operation_id}))
+                        .call(
+                            service,
+                            "getOperation",
+                            json!({"OperationId": operation_id}),
+                        )
                         .await?;
                     let operation = found.get("Operation").unwrap_or(&Value::Null);
                     let creates_it = text(operation, "Type") == Some("CREATE_NAMESPACE")
-                        && operation.pointer("/Targets/NAMESPACE").and_then(Value::as_str) == Some(id);
+                        && operation
+                            .pointer("/Targets/NAMESPACE")
+                            .and_then(Value::as_str)
+                            == Some(id);
                     if creates_it {
                         return Ok(Some(json!({"OperationId": operation_id})));
                     }

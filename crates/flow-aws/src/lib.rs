@@ -100,10 +100,14 @@ impl AwsTasks {
         self.single_shot
             .get_or_init(|| async {
                 let config = self.clients().await.config().clone();
-                let attempts = config.retry_config().map_or(3, |retry| retry.max_attempts());
+                let attempts = config
+                    .retry_config()
+                    .map_or(3, |retry| retry.max_attempts());
                 let once = config
                     .to_builder()
-                    .retry_config(aws_smithy_types::retry::RetryConfig::standard().with_max_attempts(1))
+                    .retry_config(
+                        aws_smithy_types::retry::RetryConfig::standard().with_max_attempts(1),
+                    )
                     .build();
                 (Arc::new(Clients::new(once)), attempts)
             })
@@ -117,8 +121,14 @@ impl AwsTasks {
     /// first looks for what it made and adopts it, and a "duplicate" answer to a retried
     /// set-membership call means the lost attempt did the work. Backoff as the SDK's standard mode:
     /// full jitter, base 1 s doubling, capped at 20 s.
-    async fn call_retried_here(&self, service: Service, action: &str, params: Value, request: &TaskRequest) -> Result<Value, CallError> {
-        let operation = services::find(service, action).expect("a registered create");
+    async fn call_retried_here(
+        &self,
+        service: Service,
+        action: &str,
+        params: Value,
+        request: &TaskRequest,
+    ) -> Result<Value, CallError> {
+        let operation = services::find(service, action).expect("a registered operation");
         let (clients, attempts) = self.single_shot().await;
         let mut attempt = 1;
         // Whether an earlier attempt may have done the work although it failed.
@@ -136,10 +146,14 @@ impl AwsTasks {
             }
             uncertain |= error.outcome_unknown();
             let ceiling = (1u64 << (attempt - 1).min(5)).min(20) as f64;
-            tokio::time::sleep(std::time::Duration::from_secs_f64(rand::random::<f64>() * ceiling)).await;
+            tokio::time::sleep(std::time::Duration::from_secs_f64(
+                rand::random::<f64>() * ceiling,
+            ))
+            .await;
             attempt += 1;
             if error.outcome_unknown()
-                && let Some(adopted) = idempotency::adopt(self, service, action, &params, request).await?
+                && let Some(adopted) =
+                    idempotency::adopt(self, service, action, &params, request).await?
             {
                 return Ok(adopted);
             }
@@ -194,7 +208,8 @@ impl AwsTasks {
             }
         }
         let result = if idempotency::retried_here(service, &parsed.action) {
-            self.call_retried_here(service, &parsed.action, params, &request).await
+            self.call_retried_here(service, &parsed.action, params, &request)
+                .await
         } else {
             self.call(service, &parsed.action, params).await
         };
@@ -215,4 +230,3 @@ impl TaskHandler for AwsTasks {
         true
     }
 }
-
