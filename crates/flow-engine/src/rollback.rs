@@ -34,6 +34,14 @@ use crate::ids::{ExecutionId, ScopeKey, StepId};
 use crate::records::{Checkpoint, CompensationRecord, CompensationStatus, DurableState, ExecutionStatus, StepStatus};
 use crate::task::{TaskError, TaskRequest};
 
+/// A timeout given in seconds (a `...Path` one is not evaluated during rollback).
+fn seconds(timeout: Option<&AslDuration>) -> Option<u64> {
+    match timeout {
+        Some(AslDuration::Seconds(seconds)) => Some(*seconds),
+        _ => None,
+    }
+}
+
 /// Whether an error says that the thing to undo is already gone: by its name
 /// (`Efs.FileSystemNotFoundException`), or, when the name is a service's catch-all
 /// (`Ec2.Ec2Exception`), by the `Error Code: ...` its Cause carries
@@ -158,10 +166,7 @@ impl Rollback {
                 resource: task.resource.clone(),
                 parameters: parameters.clone(),
                 attempt,
-                timeout: match task.timeout {
-                    Some(AslDuration::Seconds(seconds)) => Some(seconds),
-                    _ => None,
-                },
+                timeout: seconds(task.timeout.as_ref()),
             });
             let phase = if done.get(&step.id).copied().unwrap_or(false) { Phase::Done } else { Phase::Waiting };
             items.insert(
@@ -290,22 +295,8 @@ impl Rollback {
             self.look_up(id, attempt, recovering, lookup.resource.clone(), lookup.parameters.clone());
             return;
         }
-        let context = self.context.for_state(&item.state, self.now, Some(item.retries.iter().sum()));
-        let parameters = match &item.compensation.parameters {
-            Some(template) => template.evaluate(&Bindings::new(&item.subject, &context)),
-            None => Ok(item.subject.clone()),
-        };
-        let parameters = match parameters {
-            Ok(parameters) => parameters,
-            Err(error) => {
-                self.failed(id, error.error, error.cause);
-                return;
-            }
-        };
-        let timeout = match item.compensation.timeout {
-            Some(AslDuration::Seconds(seconds)) => Some(seconds),
-            _ => None,
-        };
+        let Some(parameters) = self.evaluate(id, item.compensation.parameters.as_ref()) else { return };
+        let timeout = seconds(item.compensation.timeout.as_ref());
         self.items.get_mut(&id).expect("planned").phase = Phase::Running { attempt };
         self.compensations.push(CompensationRecord {
             step: id,
@@ -337,6 +328,24 @@ impl Rollback {
         self.effects.push(Effect::Invoke { request, deadline });
     }
 
+    /// A compensation's (or its lookup's) Parameters evaluated against the step's subject;
+    /// `None` when evaluation failed, which fails the compensation.
+    fn evaluate(&mut self, id: StepId, template: Option<&flow_lang::template::Template>) -> Option<Value> {
+        let item = &self.items[&id];
+        let context = self.context.for_state(&item.state, self.now, Some(item.retries.iter().sum()));
+        let evaluated = match template {
+            Some(template) => template.evaluate(&Bindings::new(&item.subject, &context)),
+            None => Ok(item.subject.clone()),
+        };
+        match evaluated {
+            Ok(parameters) => Some(parameters),
+            Err(error) => {
+                self.failed(id, error.error, error.cause);
+                None
+            }
+        }
+    }
+
     /// Makes the compensation's `Lookup` call; its result joins the subject as `Lookup`.
     fn look_up(
         &mut self,
@@ -347,18 +356,7 @@ impl Rollback {
         template: Option<flow_lang::template::Template>,
     ) {
         let item = self.items[&id].clone();
-        let context = self.context.for_state(&item.state, self.now, Some(item.retries.iter().sum()));
-        let parameters = match template {
-            Some(template) => template.evaluate(&Bindings::new(&item.subject, &context)),
-            None => Ok(item.subject.clone()),
-        };
-        let parameters = match parameters {
-            Ok(parameters) => parameters,
-            Err(error) => {
-                self.failed(id, error.error, error.cause);
-                return;
-            }
-        };
+        let Some(parameters) = self.evaluate(id, template.as_ref()) else { return };
         self.items.get_mut(&id).expect("planned").phase = Phase::LookingUp { attempt, recovering };
         self.event(
             EventKind::CompensationScheduled,
