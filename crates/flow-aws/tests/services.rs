@@ -2,14 +2,12 @@
 //! it: create each resource kind, describe it, check fields (in Step Functions naming),
 //! delete it, confirm it is gone with the error Step Functions would name.
 
-mod support;
-
 use flow_aws::AwsTasks;
 use flow_engine::task::{TaskError, TaskHandler, TaskRequest};
 use flow_engine::{ExecutionId, StepId};
 use serde_json::{Value, json};
 
-use support::emulator::{emulator, tasks};
+use crate::support::emulator::{emulator, tasks};
 
 fn request(resource: &str, parameters: Value, step: u64, recovering: bool) -> TaskRequest {
     TaskRequest {
