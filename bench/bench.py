@@ -11,7 +11,9 @@ Rows (ids in brackets, for --only):
   [resume]              `flow resume` of a FAILED execution with 20,000 history events: time
                         from the process start until its first new step is entered
   [provision]           workflows/provision.json against the emulator behind a proxy that
-                        adds a fixed latency to every API call
+                        adds a fixed latency to every API call, against the critical path of
+                        the executed history and the same calls made one after another by
+                        the AWS CLI (bench/cli_replay.py)
 
 References, measured in the same repetition as the flow run they are compared with:
   bare   the physical limit: as many committed SQLite transactions (one single-row INSERT
@@ -47,6 +49,7 @@ TARGET = os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")
 FLOW = os.environ.get("FLOW_BIN") or os.path.join(TARGET, "release", "flow")
 BARE = os.path.join(TARGET, "release", "examples", "bare_commits")
 VENV_PYTHON = os.path.join(ROOT, "state", "emulator-venv", "bin", "python")
+BENCH_PYTHON = os.path.join(ROOT, "state", "bench-venv", "bin", "python")  # the AWS CLI, for the provisioning row
 WORK = os.path.join(ROOT, "state", "bench")  # the same disk as state/flow.db
 MOTO_TIMEOUT = 900
 
@@ -296,20 +299,23 @@ def resume_row(runs, variant):
 
 # ---- provisioning ----
 
-def critical_path_calls(history):
-    """The number of task attempts on the longest dependency chain of an executed history:
-    steps of one scope run one after another; a Parallel or Map step lasts as long as its
-    longest branch (iterations of a Map counted as if unbounded in concurrency)."""
+def timestamp(event):
+    from datetime import datetime
+    return datetime.fromisoformat(event["timestamp"].replace("Z", "+00:00")).timestamp()
+
+
+def critical_path(history, weight):
+    """The longest dependency chain of an executed history, each task attempt weighing
+    weight(attempt): steps of one scope run one after another; a Parallel or Map step lasts as
+    long as its longest branch (iterations of a Map counted as if unbounded in concurrency)."""
     calls = {}
     fans = {}
+    for attempt in task_attempts(history):
+        calls[attempt["branch"]] = calls.get(attempt["branch"], 0) + weight(attempt)
     for event in history:
         details = event.get("details", {})
-        label = details.get("branch", "")
-        kind = event["type"]
-        if kind == "TaskScheduled":
-            calls[label] = calls.get(label, 0) + 1
-        elif kind in ("ParallelStateEntered", "MapStateEntered"):
-            fans.setdefault(label, []).append(details["name"])
+        if event["type"] in ("ParallelStateEntered", "MapStateEntered"):
+            fans.setdefault(details.get("branch", ""), []).append(details["name"])
 
     def chain(label):
         total = calls.get(label, 0)
@@ -319,66 +325,105 @@ def critical_path_calls(history):
             total += max((chain(child) for child in children), default=0)
         return total
 
-    return chain(""), sum(calls.values())
+    return chain("")
+
+
+def task_attempts(history):
+    """Every task attempt: its scope's label and how long it took as the history saw it, from
+    TaskStarted to its TaskSucceeded / TaskFailed / TaskTimedOut (the call, its latency and
+    the emulator's own work; not flow's checkpoints around it)."""
+    open_attempts, attempts = {}, []
+    for event in history:
+        details = event.get("details", {})
+        key = (details.get("branch", ""), details.get("name"))
+        if event["type"] == "TaskStarted":
+            open_attempts[key] = timestamp(event)
+        elif event["type"] in ("TaskSucceeded", "TaskFailed", "TaskTimedOut") and key in open_attempts:
+            attempts.append({"branch": key[0], "seconds": timestamp(event) - open_attempts.pop(key)})
+    return attempts
 
 
 def provision_row(runs, delay):
     definition = os.path.join(ROOT, "workflows", "provision.json")
-    if not os.path.exists(definition):
-        print("provisioning: n/a: workflows/provision.json not present yet", flush=True)
-        row("provision.json", "", "n/a: workflows/provision.json not present yet", "", "", "", "", "", "")
-        return
     example = os.path.join(ROOT, "workflows", "provision.demo.json")
-    walls, bounds, ratios, rss = [], [], [], []
+    walls, bounds, ratios, rss, clis, cli_ratios, fixed_bounds = [], [], [], [], [], [], []
+    notes = set()
     for run in range(runs):
         # A fresh emulator per run: the stack's names are fixed by the input.
         emulator = subprocess.Popen([os.path.join(ROOT, "scripts", "emulator"), "--exit-on-stdin-eof"],
                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         try:
             endpoint = emulator.stdout.readline().decode().strip().split("=", 1)[1]
-            credentials = dict(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_REGION="us-east-1")
+            credentials = dict(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_REGION="us-east-1",
+                               AWS_DEFAULT_REGION="us-east-1")
+
+            def reset():
+                subprocess.run([VENV_PYTHON, "-c", "import sys, urllib.request; urllib.request.urlopen("
+                                "urllib.request.Request(sys.argv[1] + '/moto-api/reset', method='POST'))", endpoint],
+                               check=True)
+
             # moto loads each service's code on its first call (seconds in all): one unmeasured
             # run straight to the emulator warms it, then its state is emptied.
             warm = [FLOW, "run", definition, "--input", example, "--state", fresh_db("warm.db"), "--output", "json"]
             subprocess.run(warm, env=dict(os.environ, AWS_ENDPOINT_URL=endpoint, **credentials),
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            subprocess.run([VENV_PYTHON, "-c", "import sys, urllib.request; urllib.request.urlopen("
-                            "urllib.request.Request(sys.argv[1] + '/moto-api/reset', method='POST'))", endpoint],
-                           check=True)
+            reset()
             # chaos/fault_proxy.py with no faults: a fixed latency before each call is forwarded.
             proxy = FaultProxy(endpoint, latency=delay)
             threading.Thread(target=proxy.serve_forever, daemon=True).start()
             env = dict(os.environ, AWS_ENDPOINT_URL=proxy.endpoint, **credentials)
-            db = fresh_db("provision.db")
-            argv = [FLOW, "run", definition, "--input", example, "--state", db, "--output", "json"]
+            argv = [FLOW, "run", definition, "--input", example, "--state", fresh_db("provision.db"), "--output", "json"]
             result = measure(argv, env=env)
+            requests = proxy.stats()["requests"]
+            proxy.shutdown()
+            summary = json.loads(result.stdout.strip().splitlines()[-1])
+            if summary.get("status") != "SUCCEEDED":
+                reason = f"{summary.get('error')}: {summary.get('cause', '')[:160]}"
+                print(f"provisioning: n/a: provision.json did not succeed ({reason})", flush=True)
+                row("provision.json", "", "n/a: did not succeed", "", "", "", "", "", "", f"the run ended {summary.get('status')}: {reason}")
+                return
+            history_path = os.path.join(WORK, "provision-history.ndjson")
+            with open(history_path, "w") as file:
+                file.write(result.stdout)
+            # The peer: the same calls, one after another, through the AWS CLI, on an emptied
+            # emulator behind the same latency.
+            reset()
+            proxy = FaultProxy(endpoint, latency=delay)
+            threading.Thread(target=proxy.serve_forever, daemon=True).start()
+            replay = subprocess.run([BENCH_PYTHON, os.path.join(ROOT, "bench", "cli_replay.py"), history_path, proxy.endpoint],
+                                    capture_output=True, text=True, env=dict(os.environ, **credentials))
             proxy.shutdown()
         finally:
             emulator.stdin.close()
             emulator.wait()
-        summary = json.loads(result.stdout.strip().splitlines()[-1])
-        if summary.get("status") != "SUCCEEDED":
-            reason = f"{summary.get('error')}: {summary.get('cause', '')[:160]}"
-            print(f"provisioning: n/a: provision.json did not succeed ({reason})", flush=True)
-            row("provision.json", "", "n/a: did not succeed (is the aws-sdk handler in `flow` yet?)", "", "", "", "", "", "",
-                f"the run ended {summary.get('status')}: {reason}")
-            return
         history = [json.loads(line) for line in result.stdout.splitlines() if line.startswith('{"id"')]
-        longest, total = critical_path_calls(history)
-        bound = longest * delay
+        longest_calls = critical_path(history, lambda attempt: 1)
+        total_calls = len(task_attempts(history))
+        bound = critical_path(history, lambda attempt: attempt["seconds"])
         walls.append(result.seconds)
         bounds.append(bound)
-        ratios.append(result.seconds / bound if bound else None)
+        fixed_bounds.append(longest_calls * delay)
+        ratios.append(result.seconds / bound)
         rss.append(result.rss_kib)
-        print(f"  provision run {run + 1}/{runs}: {result.seconds:.2f} s, critical path {longest} calls "
-              f"= {bound:.2f} s, {total} calls in all (one after another >= {total * delay:.2f} s), "
-              f"{proxy.stats()['requests']} requests through the proxy", file=sys.stderr, flush=True)
-    serial = total * delay
+        cli = json.loads(replay.stdout) if replay.returncode == 0 and replay.stdout.strip() else None
+        if cli:
+            clis.append(cli["seconds"])
+            cli_ratios.append(cli["seconds"] / result.seconds)
+            notes.add(f"the AWS CLI replay made {cli['calls']} calls, {cli['failed']} failed"
+                      + (f" (first: {cli['failures'][0]['call']}: {cli['failures'][0]['error'][-160:]})" if cli["failed"] else ""))
+        else:
+            notes.add(f"the AWS CLI replay did not run: {replay.stderr.strip()[-300:]}")
+        print(f"  provision run {run + 1}/{runs}: {result.seconds:.2f} s; critical path {longest_calls} calls, "
+              f"{bound:.2f} s as the calls took ({longest_calls * delay:.2f} s of injected latency); {total_calls} calls in all, "
+              f"{requests} requests through the proxy; AWS CLI one after another: "
+              f"{cli['seconds'] if cli else float('nan'):.2f} s", file=sys.stderr, flush=True)
     row(f"provision.json, {delay * 1000:.0f} ms per call", "s", spread(walls, digits=2),
         f"critical path {spread(bounds, digits=2)} s", spread(ratios, digits=2) + " × bound",
-        f"one call after another ≥ {serial:.2f} s", f"{serial / statistics.median(walls):.1f} × faster",
-        mib(rss), "", "the one-after-another figure is its lower bound (calls × latency), which charges "
-        "nothing for the AWS CLI's own start-up per call")
+        f"AWS CLI, one call after another: {spread(clis, digits=2)} s", spread(cli_ratios, digits=1) + " × faster",
+        mib(rss), "",
+        f"the critical path is the longest dependency chain of the executed history, each call weighing what it took "
+        f"(TaskStarted to its end: the injected {delay * 1000:.0f} ms plus the emulator's own work); its injected latency "
+        f"alone is {spread(fixed_bounds, digits=2)} s. {'; '.join(sorted(notes))}")
 
 
 # ---- main ----

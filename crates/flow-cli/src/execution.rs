@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use anyhow::{Context, anyhow};
 use flow_engine::{
-    Engine, EngineConfig, EngineError, ExecutionRecord, ExecutionStatus, Interrupt, InterruptHandle, Outcome, Placement,
-    Store, SystemClock, TaskHandler,
+    Engine, EngineConfig, EngineError, ExecutionRecord, ExecutionStatus, Interrupt,
+    InterruptHandle, Outcome, Placement, Store, SystemClock, TaskHandler,
 };
 use flow_store::SqliteStore;
 use serde_json::{Value, json};
@@ -41,8 +41,15 @@ pub fn open_for_reading(state: &StateArgs) -> anyhow::Result<Arc<SqliteStore>> {
 /// The task handlers every execution may call, in the order they are asked (wrapped by the
 /// test-only fault hook when `FLOW_TEST_FAIL_AT_STATE` is set).
 fn handlers(aws: &AwsArgs) -> Vec<Arc<dyn TaskHandler>> {
-    let options = flow_aws::AwsOptions { region: aws.region.clone(), profile: aws.profile.clone(), endpoint_url: None };
-    crate::faults::wrap(vec![Arc::new(flow_local::LocalTasks::new()), Arc::new(flow_aws::AwsTasks::new(options))])
+    let options = flow_aws::AwsOptions {
+        region: aws.region.clone(),
+        profile: aws.profile.clone(),
+        endpoint_url: None,
+    };
+    crate::faults::wrap(vec![
+        Arc::new(flow_local::LocalTasks::new()),
+        Arc::new(flow_aws::AwsTasks::new(options)),
+    ])
 }
 
 /// The AWS settings a command would otherwise trip on at its first `aws-sdk:` call, checked
@@ -55,19 +62,41 @@ pub fn check_aws_environment() -> anyhow::Result<()> {
 /// `--region` flag, else the environment's region, else the engine's default.
 fn placement(aws: &AwsArgs) -> Placement {
     let mut placement = Placement::default();
-    let from_environment = || std::env::var("AWS_REGION").ok().or_else(|| std::env::var("AWS_DEFAULT_REGION").ok());
-    if let Some(region) = aws.region.clone().or_else(from_environment).filter(|region| !region.is_empty()) {
+    let from_environment = || {
+        std::env::var("AWS_REGION")
+            .ok()
+            .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
+    };
+    if let Some(region) = aws
+        .region
+        .clone()
+        .or_else(from_environment)
+        .filter(|region| !region.is_empty())
+    {
         placement.region = region;
     }
     placement
 }
 
 /// An engine over the store, reporting in the chosen format.
-pub fn engine(store: Arc<SqliteStore>, format: OutputFormat, aws: &AwsArgs) -> (Engine, Arc<dyn Reporter>) {
+pub fn engine(
+    store: Arc<SqliteStore>,
+    format: OutputFormat,
+    aws: &AwsArgs,
+) -> (Engine, Arc<dyn Reporter>) {
     let reporter = report::observer_for(format);
-    let config = EngineConfig { placement: placement(aws), ..EngineConfig::default() };
+    let config = EngineConfig {
+        placement: placement(aws),
+        ..EngineConfig::default()
+    };
     let observer: Arc<dyn flow_engine::Observer> = reporter.clone();
-    let engine = Engine::new(store as Arc<dyn Store>, handlers(aws), Arc::new(SystemClock), observer, config);
+    let engine = Engine::new(
+        store as Arc<dyn Store>,
+        handlers(aws),
+        Arc::new(SystemClock),
+        observer,
+        config,
+    );
     (engine, reporter)
 }
 
@@ -103,7 +132,12 @@ where
 
 /// The summary object of DESIGN.md: `{"execution_id", "status", "output"?, "error"?, "cause"?}`
 /// (plus `name`).
-pub fn summary(id: &str, name: &str, status: &ExecutionStatus, failure: Option<&(String, String)>) -> Value {
+pub fn summary(
+    id: &str,
+    name: &str,
+    status: &ExecutionStatus,
+    failure: Option<&(String, String)>,
+) -> Value {
     let mut value = json!({"execution_id": id, "name": name, "status": status.name()});
     match status {
         ExecutionStatus::Succeeded { output } => value["output"] = output.clone(),
@@ -115,7 +149,11 @@ pub fn summary(id: &str, name: &str, status: &ExecutionStatus, failure: Option<&
             value["error"] = json!("Flow.RollbackFailed");
             value["cause"] = json!(format!(
                 "the compensations of steps {} failed; see `flow history {id}`",
-                failed_steps.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", ")
+                failed_steps
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
         }
         ExecutionStatus::Running | ExecutionStatus::RollingBack | ExecutionStatus::RolledBack => {}
@@ -138,7 +176,11 @@ pub fn print_summary(value: &Value, format: OutputFormat) {
                 }
             }
             if let Some(output) = value.get("output") {
-                println!("{:<13}{}", "output", serde_json::to_string_pretty(output).unwrap_or_default());
+                println!(
+                    "{:<13}{}",
+                    "output",
+                    serde_json::to_string_pretty(output).unwrap_or_default()
+                );
             }
         }
     }
@@ -155,7 +197,12 @@ pub fn finish(
         Ok(outcome) => outcome,
         Err(error) => return engine_error(error),
     };
-    let value = summary(&outcome.execution.0, &outcome.name, &outcome.status, outcome.failure.as_ref());
+    let value = summary(
+        &outcome.execution.0,
+        &outcome.name,
+        &outcome.status,
+        outcome.failure.as_ref(),
+    );
     print_summary(&value, format);
     let id = &outcome.execution.0;
     if outcome.interrupted {
@@ -166,11 +213,15 @@ pub fn finish(
         ExecutionStatus::Succeeded { .. } if outcome.failure.is_none() => ExitCode::SUCCESS,
         ExecutionStatus::RolledBack if outcome.failure.is_none() => ExitCode::SUCCESS,
         ExecutionStatus::Failed { .. } => {
-            eprintln!("hint: fix the cause and `flow resume {id}`, or undo it with `flow rollback {id}`");
+            eprintln!(
+                "hint: fix the cause and `flow resume {id}`, or undo it with `flow rollback {id}`"
+            );
             ExitCode::from(1)
         }
         ExecutionStatus::RollbackFailed { .. } => {
-            eprintln!("hint: `flow history {id}` shows the failed compensations; `flow rollback {id}` tries them again");
+            eprintln!(
+                "hint: `flow history {id}` shows the failed compensations; `flow rollback {id}` tries them again"
+            );
             ExitCode::from(1)
         }
         _ => ExitCode::from(1),
@@ -187,7 +238,9 @@ pub fn engine_error(error: EngineError) -> anyhow::Result<ExitCode> {
         }
         EngineError::LeaseHeld { .. } => {
             crate::diagnostics::print_error(&anyhow!(error));
-            eprintln!("hint: wait for that process to finish, or stop it; a killed holder is detected at once on this host");
+            eprintln!(
+                "hint: wait for that process to finish, or stop it; a killed holder is detected at once on this host"
+            );
         }
         _ => crate::diagnostics::print_error(&anyhow!(error)),
     }
@@ -204,12 +257,12 @@ pub fn find(store: &SqliteStore, id_or_name: &str) -> anyhow::Result<ExecutionRe
 pub fn read_input(file: Option<&Path>, inline: Option<&str>) -> anyhow::Result<Value> {
     let (text, origin) = match (file, inline) {
         (Some(path), _) => (
-            std::fs::read_to_string(path).with_context(|| format!("cannot read the input file \"{}\"", path.display()))?,
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the input file \"{}\"", path.display()))?,
             format!("the input file \"{}\"", path.display()),
         ),
         (None, Some(json)) => (json.to_string(), "--input-json".to_string()),
         (None, None) => return Ok(json!({})),
     };
-    serde_json::from_str(&text)
-        .map_err(|e| anyhow!("{origin} is not valid JSON: {e}"))
+    serde_json::from_str(&text).map_err(|e| anyhow!("{origin} is not valid JSON: {e}"))
 }

@@ -25,7 +25,12 @@ pub fn wrap(handlers: Vec<Arc<dyn TaskHandler>>) -> Vec<Arc<dyn TaskHandler>> {
     let state: Arc<str> = Arc::from(state);
     handlers
         .into_iter()
-        .map(|inner| Arc::new(FailAtState { inner, state: state.clone() }) as Arc<dyn TaskHandler>)
+        .map(|inner| {
+            Arc::new(FailAtState {
+                inner,
+                state: state.clone(),
+            }) as Arc<dyn TaskHandler>
+        })
         .collect()
 }
 
@@ -37,7 +42,8 @@ struct FailAtState {
 /// Compensation requests (and their lookups) carry the step's token with these suffixes
 /// (flow-engine's rollback).
 fn is_compensation(request: &TaskRequest) -> bool {
-    request.idempotency_token.ends_with("-compensate") || request.idempotency_token.ends_with("-lookup")
+    request.idempotency_token.ends_with("-compensate")
+        || request.idempotency_token.ends_with("-lookup")
 }
 
 impl TaskHandler for FailAtState {

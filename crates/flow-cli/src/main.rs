@@ -23,10 +23,17 @@ fn main() -> ExitCode {
         Err(error) => {
             // Help and version are printed on stdout and succeed; usage errors exit 2.
             let _ = error.print();
-            return if error.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            return if error.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
-    if !matches!(cli.command, cli::Command::Run(_) | cli::Command::Resume(_) | cli::Command::Rollback(_)) {
+    if !matches!(
+        cli.command,
+        cli::Command::Run(_) | cli::Command::Resume(_) | cli::Command::Rollback(_)
+    ) {
         quiet_on_closed_pipe();
     }
     match commands::run(cli.command) {

@@ -13,7 +13,9 @@ pub fn validators() -> [&'static dyn ResourceValidator; 2] {
 
 /// `/States/X/Parameters` + a pointer relative to it, from the pointer of `/States/X/Resource`.
 fn parameters_pointer(resource_pointer: &str, relative: &str) -> String {
-    let owner = resource_pointer.strip_suffix("/Resource").unwrap_or(resource_pointer);
+    let owner = resource_pointer
+        .strip_suffix("/Resource")
+        .unwrap_or(resource_pointer);
     if relative.is_empty() {
         return resource_pointer.to_string();
     }
@@ -33,12 +35,16 @@ impl ResourceValidator for LocalResources {
             if flow_local::Resource::parse(resource).is_some() {
                 return Vec::new();
             }
-            let unknown = flow_local::Error::UnknownResource { resource: resource.to_owned() };
+            let unknown = flow_local::Error::UnknownResource {
+                resource: resource.to_owned(),
+            };
             return vec![Diagnostic::new(pointer.to_owned(), unknown.to_string())];
         };
         flow_local::validate_parameters(resource, parameters)
             .into_iter()
-            .map(|(relative, message)| Diagnostic::new(parameters_pointer(pointer, &relative), message))
+            .map(|(relative, message)| {
+                Diagnostic::new(parameters_pointer(pointer, &relative), message)
+            })
             .collect()
     }
 }
@@ -70,7 +76,11 @@ fn static_secret_references(value: &Value) -> Value {
         Value::Object(map) if map.len() == 1 && map.contains_key("Flow.Secret.$") => {
             serde_json::json!({"Flow.Secret": "file:(from the input)"})
         }
-        Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), static_secret_references(v))).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), static_secret_references(v)))
+                .collect(),
+        ),
         Value::Array(items) => items.iter().map(static_secret_references).collect(),
         other => other.clone(),
     }

@@ -24,11 +24,16 @@ use serde_json::{Value, json};
 const FLOW: &str = env!("CARGO_BIN_EXE_flow");
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 fn definition(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/aws").join(format!("{name}.json"))
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/aws")
+        .join(format!("{name}.json"))
 }
 
 /// The emulator (its stdin is our pipe and it runs with `--exit-on-stdin-eof`, so it stops
@@ -54,10 +59,15 @@ impl Emulator {
         let _ = BufReader::new(child.stdout.take().unwrap()).read_line(&mut line);
         let Some(endpoint) = line.trim().strip_prefix("AWS_ENDPOINT_URL=") else {
             let _ = child.kill();
-            let log = std::fs::read_to_string(scratch.path().join("emulator.log")).unwrap_or_default();
+            let log =
+                std::fs::read_to_string(scratch.path().join("emulator.log")).unwrap_or_default();
             panic!("the emulator did not start:\n{log}");
         };
-        Emulator { endpoint: endpoint.to_string(), _child: child, _scratch: scratch }
+        Emulator {
+            endpoint: endpoint.to_string(),
+            _child: child,
+            _scratch: scratch,
+        }
     }
 }
 
@@ -92,8 +102,15 @@ fn run(name: &str, input: &Value, execution: &str) -> (Value, String) {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let summary = stdout.lines().last().and_then(|line| serde_json::from_str(line).ok()).unwrap_or(Value::Null);
-    (summary, String::from_utf8_lossy(&output.stderr).into_owned())
+    let summary = stdout
+        .lines()
+        .last()
+        .and_then(|line| serde_json::from_str(line).ok())
+        .unwrap_or(Value::Null);
+    (
+        summary,
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }
 
 /// The field at a JSON pointer of the execution output, which must exist.
@@ -118,7 +135,10 @@ fn caught(summary: &Value, pointer: &str, error: &str, message: &str) {
     assert_eq!(caught["Error"], error, "{pointer}: {caught}");
     let cause = caught["Cause"].as_str().unwrap_or_default();
     for part in [message, "Status Code:", "Request ID:"] {
-        assert!(cause.contains(part), "{pointer}: the Cause lacks {part:?}: {cause}");
+        assert!(
+            cause.contains(part),
+            "{pointer}: the Cause lacks {part:?}: {cause}"
+        );
     }
 }
 
@@ -144,8 +164,16 @@ fn acm() -> &'static str {
     let script = r#"set -e
 openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=acm.aws-services.test" -keyout key.pem -out cert.pem
 chmod 600 key.pem"#;
-    let output = Command::new("sh").args(["-c", script]).current_dir(dir.path()).output().unwrap();
-    assert!(output.status.success(), "openssl: {}", String::from_utf8_lossy(&output.stderr));
+    let output = Command::new("sh")
+        .args(["-c", script])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "openssl: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let certificate = std::fs::read_to_string(dir.path().join("cert.pem")).unwrap();
     let input = json!({
         "Domain": "acm.aws-services.test",
@@ -154,11 +182,27 @@ chmod 600 key.pem"#;
     });
     let (summary, stderr) = run("acm", &input, "aws-acm");
     succeeded("acm", &summary, &stderr);
-    assert!(!summary.to_string().contains("PRIVATE KEY"), "the private key leaked into the output");
+    assert!(
+        !summary.to_string().contains("PRIVATE KEY"),
+        "the private key leaked into the output"
+    );
     assert_eq!(at(&summary, "/Described/Type"), "IMPORTED");
-    assert_eq!(at(&summary, "/Described/DomainName"), "acm.aws-services.test");
-    assert!(at(&summary, "/Cert/CertificateArn").as_str().unwrap().starts_with("arn:aws:acm:us-east-1:"));
-    caught(&summary, "/Gone/Certificate", "Acm.ResourceNotFoundException", "not found");
+    assert_eq!(
+        at(&summary, "/Described/DomainName"),
+        "acm.aws-services.test"
+    );
+    assert!(
+        at(&summary, "/Cert/CertificateArn")
+            .as_str()
+            .unwrap()
+            .starts_with("arn:aws:acm:us-east-1:")
+    );
+    caught(
+        &summary,
+        "/Gone/Certificate",
+        "Acm.ResourceNotFoundException",
+        "not found",
+    );
     "certificate created, described, deleted, gone"
 }
 
@@ -168,32 +212,70 @@ fn efs() -> &'static str {
     succeeded("efs", &summary, &stderr);
     assert_eq!(at(&summary, "/Described/Fs/State"), "available");
     assert_eq!(at(&summary, "/Described/Fs/Name"), "aws-svc-efs");
-    assert_eq!(at(&summary, "/Described/Mt/SubnetId"), at(&summary, "/Subnet1/SubnetId"));
+    assert_eq!(
+        at(&summary, "/Described/Mt/SubnetId"),
+        at(&summary, "/Subnet1/SubnetId")
+    );
     assert_eq!(at(&summary, "/Described/Ap/Uid"), 1337);
-    let fs = at(&summary, "/Fs/FileSystemId").as_str().unwrap().to_string();
-    caught(&summary, "/Gone/AccessPoint", "Efs.AccessPointNotFoundException", "does not exist");
-    caught(&summary, "/Gone/MountTarget", "Efs.MountTargetNotFoundException", "does not exist");
-    caught(&summary, "/Gone/FileSystem", "Efs.FileSystemNotFoundException", &format!("File system '{fs}' does not exist"));
+    let fs = at(&summary, "/Fs/FileSystemId")
+        .as_str()
+        .unwrap()
+        .to_string();
+    caught(
+        &summary,
+        "/Gone/AccessPoint",
+        "Efs.AccessPointNotFoundException",
+        "does not exist",
+    );
+    caught(
+        &summary,
+        "/Gone/MountTarget",
+        "Efs.MountTargetNotFoundException",
+        "does not exist",
+    );
+    caught(
+        &summary,
+        "/Gone/FileSystem",
+        "Efs.FileSystemNotFoundException",
+        &format!("File system '{fs}' does not exist"),
+    );
     "file system, mount target (own VPC/subnet/security group), access point created, described, deleted, gone"
 }
 
 fn route53() -> &'static str {
-    let input = with(network(112), json!({"Name": "aws-svc-r53", "Domain": "r53.aws-services.test", "Region": "us-east-1"}));
+    let input = with(
+        network(112),
+        json!({"Name": "aws-svc-r53", "Domain": "r53.aws-services.test", "Region": "us-east-1"}),
+    );
     let (summary, stderr) = run("route53", &input, "aws-route53");
     succeeded("route53", &summary, &stderr);
-    assert_eq!(at(&summary, "/Described/Zone/Name"), "r53.aws-services.test.");
+    assert_eq!(
+        at(&summary, "/Described/Zone/Name"),
+        "r53.aws-services.test."
+    );
     assert_eq!(at(&summary, "/Described/Zone/Private"), true);
     assert_eq!(at(&summary, "/Described/Change/Status"), "INSYNC");
     let has_record = |pointer: &str| {
-        at(&summary, pointer)
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|r| r["Name"] == "api.r53.aws-services.test." && r["Type"] == "A" && r["ResourceRecords"][0]["Value"] == "10.0.0.5")
+        at(&summary, pointer).as_array().unwrap().iter().any(|r| {
+            r["Name"] == "api.r53.aws-services.test."
+                && r["Type"] == "A"
+                && r["ResourceRecords"][0]["Value"] == "10.0.0.5"
+        })
     };
-    assert!(has_record("/Described/Records/Records"), "the A record is not listed");
-    assert!(!has_record("/Described/RecordsAfterDelete/Records"), "the A record is still listed after its deletion");
-    caught(&summary, "/Gone/HostedZone", "Route53.NoSuchHostedZoneException", "No hosted zone found");
+    assert!(
+        has_record("/Described/Records/Records"),
+        "the A record is not listed"
+    );
+    assert!(
+        !has_record("/Described/RecordsAfterDelete/Records"),
+        "the A record is still listed after its deletion"
+    );
+    caught(
+        &summary,
+        "/Gone/HostedZone",
+        "Route53.NoSuchHostedZoneException",
+        "No hosted zone found",
+    );
     "private hosted zone, A record (changeResourceRecordSets + getChange) created, described, deleted, gone"
 }
 
@@ -203,11 +285,26 @@ fn elasticloadbalancingv2() -> &'static str {
     succeeded("elasticloadbalancingv2", &summary, &stderr);
     assert_eq!(at(&summary, "/Described/Lb/Type"), "network");
     assert_eq!(at(&summary, "/Described/Lb/Scheme"), "internal");
-    assert!(at(&summary, "/Described/Lb/DnsName").as_str().unwrap().contains("aws-svc-elb-nlb"));
+    assert!(
+        at(&summary, "/Described/Lb/DnsName")
+            .as_str()
+            .unwrap()
+            .contains("aws-svc-elb-nlb")
+    );
     assert_eq!(at(&summary, "/Described/Listener/Protocol"), "TCP");
     assert_eq!(at(&summary, "/Described/Target/Id"), "10.0.1.10");
-    caught(&summary, "/Gone/LoadBalancer", "ElasticLoadBalancingV2.LoadBalancerNotFoundException", "");
-    caught(&summary, "/Gone/TargetGroup", "ElasticLoadBalancingV2.TargetGroupNotFoundException", "target groups not found");
+    caught(
+        &summary,
+        "/Gone/LoadBalancer",
+        "ElasticLoadBalancingV2.LoadBalancerNotFoundException",
+        "",
+    );
+    caught(
+        &summary,
+        "/Gone/TargetGroup",
+        "ElasticLoadBalancingV2.TargetGroupNotFoundException",
+        "target groups not found",
+    );
     "network load balancer, target group, TCP listener, registered target created, described, deleted, gone"
 }
 
@@ -228,19 +325,54 @@ fn appmesh() -> &'static str {
     let (summary, stderr) = run("appmesh", &json!({"Name": "aws-svc-mesh"}), "aws-appmesh");
     succeeded("appmesh", &summary, &stderr);
     for kind in ["Mesh", "Node", "VService", "Gateway", "Route"] {
-        assert_eq!(at(&summary, &format!("/Described/{kind}/Status")), "ACTIVE", "{kind}");
+        assert_eq!(
+            at(&summary, &format!("/Described/{kind}/Status")),
+            "ACTIVE",
+            "{kind}"
+        );
     }
-    assert_eq!(at(&summary, "/Left/VirtualServices/VirtualServices"), &json!([]));
-    caught(&summary, "/Gone/GatewayRoute", "AppMesh.NotFoundException", "no gateway route named route");
-    caught(&summary, "/Gone/VirtualGateway", "AppMesh.NotFoundException", "vgw is not a virtual gateway");
-    caught(&summary, "/Gone/VirtualService", "AppMesh.NotFoundException", "is not a virtual service");
-    caught(&summary, "/Gone/VirtualNode", "AppMesh.NotFoundException", "vnode is not a virtual node");
-    caught(&summary, "/Gone/Mesh", "AppMesh.NotFoundException", "no meshes with the name aws-svc-mesh");
+    assert_eq!(
+        at(&summary, "/Left/VirtualServices/VirtualServices"),
+        &json!([])
+    );
+    caught(
+        &summary,
+        "/Gone/GatewayRoute",
+        "AppMesh.NotFoundException",
+        "no gateway route named route",
+    );
+    caught(
+        &summary,
+        "/Gone/VirtualGateway",
+        "AppMesh.NotFoundException",
+        "vgw is not a virtual gateway",
+    );
+    caught(
+        &summary,
+        "/Gone/VirtualService",
+        "AppMesh.NotFoundException",
+        "is not a virtual service",
+    );
+    caught(
+        &summary,
+        "/Gone/VirtualNode",
+        "AppMesh.NotFoundException",
+        "vnode is not a virtual node",
+    );
+    caught(
+        &summary,
+        "/Gone/Mesh",
+        "AppMesh.NotFoundException",
+        "no meshes with the name aws-svc-mesh",
+    );
     "mesh, virtual node, virtual service, virtual gateway, gateway route created, described, deleted, gone"
 }
 
 fn servicediscovery() -> &'static str {
-    let input = with(network(114), json!({"Name": "aws-svc-sd", "Domain": "sd.aws-services.test"}));
+    let input = with(
+        network(114),
+        json!({"Name": "aws-svc-sd", "Domain": "sd.aws-services.test"}),
+    );
     let (summary, stderr) = run("servicediscovery", &input, "aws-servicediscovery");
     succeeded("servicediscovery", &summary, &stderr);
     assert_eq!(at(&summary, "/Ns/Status"), "SUCCESS");
@@ -248,22 +380,50 @@ fn servicediscovery() -> &'static str {
     assert_eq!(at(&summary, "/Described/Instance/Ip"), "10.0.1.20");
     assert_eq!(at(&summary, "/After/Instances/Instances"), &json!([]));
     assert_eq!(at(&summary, "/DelOp/Status"), "SUCCESS");
-    caught(&summary, "/Gone/Service", "ServiceDiscovery.ServiceNotFoundException", "");
-    caught(&summary, "/Gone/Namespace", "ServiceDiscovery.NamespaceNotFoundException", "");
+    caught(
+        &summary,
+        "/Gone/Service",
+        "ServiceDiscovery.ServiceNotFoundException",
+        "",
+    );
+    caught(
+        &summary,
+        "/Gone/Namespace",
+        "ServiceDiscovery.NamespaceNotFoundException",
+        "",
+    );
     "private DNS namespace (getOperation), service, instance created, described, deleted, gone"
 }
 
 fn ec2() -> &'static str {
-    let input = with(network(115), json!({"Name": "aws-svc-ec2", "ImageId": "ami-12c6146b", "InstanceType": "t3.micro"}));
+    let input = with(
+        network(115),
+        json!({"Name": "aws-svc-ec2", "ImageId": "ami-12c6146b", "InstanceType": "t3.micro"}),
+    );
     let (summary, stderr) = run("ec2", &input, "aws-ec2");
     succeeded("ec2", &summary, &stderr);
     assert_eq!(at(&summary, "/Described/Instance/State"), "running");
     assert_eq!(at(&summary, "/Described/Instance/ImageId"), "ami-12c6146b");
     assert_eq!(at(&summary, "/Described/Sg/FromPort"), 22);
     assert_eq!(at(&summary, "/After/Instance/State"), "terminated");
-    caught(&summary, "/Gone/SecurityGroup", "Ec2.Ec2Exception", "Error Code: InvalidGroup.NotFound");
-    caught(&summary, "/Gone/Subnet", "Ec2.Ec2Exception", "Error Code: InvalidSubnetID.NotFound");
-    caught(&summary, "/Gone/Vpc", "Ec2.Ec2Exception", "Error Code: InvalidVpcID.NotFound");
+    caught(
+        &summary,
+        "/Gone/SecurityGroup",
+        "Ec2.Ec2Exception",
+        "Error Code: InvalidGroup.NotFound",
+    );
+    caught(
+        &summary,
+        "/Gone/Subnet",
+        "Ec2.Ec2Exception",
+        "Error Code: InvalidSubnetID.NotFound",
+    );
+    caught(
+        &summary,
+        "/Gone/Vpc",
+        "Ec2.Ec2Exception",
+        "Error Code: InvalidVpcID.NotFound",
+    );
     "VPC, subnet, security group + ingress rule, instance created, described, deleted (instance terminated), gone"
 }
 
@@ -284,7 +444,10 @@ fn every_service_creates_describes_deletes_and_confirms_gone() {
     for (service, check) in services {
         let started = Instant::now();
         match std::panic::catch_unwind(check) {
-            Ok(line) => println!("aws {service}: {line} ({:.1} s)", started.elapsed().as_secs_f64()),
+            Ok(line) => println!(
+                "aws {service}: {line} ({:.1} s)",
+                started.elapsed().as_secs_f64()
+            ),
             Err(panic) => {
                 let message = panic
                     .downcast_ref::<String>()
@@ -296,7 +459,11 @@ fn every_service_creates_describes_deletes_and_confirms_gone() {
             }
         }
     }
-    println!("aws services: {} of {} passed", services.len() - failed.len(), services.len());
+    println!(
+        "aws services: {} of {} passed",
+        services.len() - failed.len(),
+        services.len()
+    );
     assert!(failed.is_empty(), "failed: {failed:?}");
 }
 
@@ -304,22 +471,41 @@ fn every_service_creates_describes_deletes_and_confirms_gone() {
 fn not_found_errors_are_caught_with_name_status_and_request_id() {
     let (summary, stderr) = run("errors", &json!({}), "aws-errors");
     succeeded("errors", &summary, &stderr);
-    caught(&summary, "/Efs", "Efs.FileSystemNotFoundException", "File system 'fs-00000000' does not exist");
+    caught(
+        &summary,
+        "/Efs",
+        "Efs.FileSystemNotFoundException",
+        "File system 'fs-00000000' does not exist",
+    );
     let efs = at(&summary, "/Efs/Cause").as_str().unwrap();
-    assert!(efs.contains("Service: Efs") && efs.contains("Status Code: 404"), "{efs}");
+    assert!(
+        efs.contains("Service: Efs") && efs.contains("Status Code: 404"),
+        "{efs}"
+    );
     caught(
         &summary,
         "/Acm",
         "Acm.ResourceNotFoundException",
         "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000 not found",
     );
-    assert!(at(&summary, "/Acm/Cause").as_str().unwrap().contains("Service: Acm"));
-    println!("aws errors: Efs.FileSystemNotFoundException and Acm.ResourceNotFoundException caught with message, status code, request id");
+    assert!(
+        at(&summary, "/Acm/Cause")
+            .as_str()
+            .unwrap()
+            .contains("Service: Acm")
+    );
+    println!(
+        "aws errors: Efs.FileSystemNotFoundException and Acm.ResourceNotFoundException caught with message, status code, request id"
+    );
 }
 
 #[test]
 fn validate_reports_a_misspelled_action_and_parameter() {
-    let output = Command::new(FLOW).arg("validate").arg(definition("misspelled")).output().unwrap();
+    let output = Command::new(FLOW)
+        .arg("validate")
+        .arg(definition("misspelled"))
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "stderr: {stderr}");
     for part in [
@@ -333,5 +519,7 @@ fn validate_reports_a_misspelled_action_and_parameter() {
     ] {
         assert!(stderr.contains(part), "stderr lacks {part:?}:\n{stderr}");
     }
-    println!("aws validate: misspelled action and parameter reported with pointers and hints (exit 2)");
+    println!(
+        "aws validate: misspelled action and parameter reported with pointers and hints (exit 2)"
+    );
 }

@@ -83,12 +83,35 @@ impl World {
         write(&sandbox, "succeeding.json", SUCCEEDING);
         write(&sandbox, "failing.json", FAILING);
         write(&sandbox, "slow.json", SLOW);
-        let ok = sandbox.flow(&["run", "succeeding.json", "--name", "seeded-ok", "--output", "json"]);
+        let ok = sandbox.flow(&[
+            "run",
+            "succeeding.json",
+            "--name",
+            "seeded-ok",
+            "--output",
+            "json",
+        ]);
         assert_eq!(ok.code, Some(0), "seeding the SUCCEEDED execution:\n{ok}");
-        let failed = sandbox.flow(&["run", "failing.json", "--name", "seeded-failed", "--output", "json"]);
-        assert_eq!(failed.code, Some(1), "seeding the FAILED execution:\n{failed}");
+        let failed = sandbox.flow(&[
+            "run",
+            "failing.json",
+            "--name",
+            "seeded-failed",
+            "--output",
+            "json",
+        ]);
+        assert_eq!(
+            failed.code,
+            Some(1),
+            "seeding the FAILED execution:\n{failed}"
+        );
         let privileged = permission_bits_do_not_apply(sandbox.dir());
-        World { succeeded: ok.execution_id(), failed: failed.execution_id(), sandbox, privileged }
+        World {
+            succeeded: ok.execution_id(),
+            failed: failed.execution_id(),
+            sandbox,
+            privileged,
+        }
     }
 
     fn path(&self, name: &str) -> PathBuf {
@@ -107,7 +130,8 @@ impl World {
     fn unreadable(&self, name: &str) -> (String, &'static str) {
         let path = self.path(name);
         if self.privileged {
-            std::os::unix::fs::symlink(self.path("no-such-target"), &path).expect("a dangling symlink");
+            std::os::unix::fs::symlink(self.path("no-such-target"), &path)
+                .expect("a dangling symlink");
             (name.to_owned(), "No such file or directory")
         } else {
             std::fs::write(&path, "{}").unwrap();
@@ -118,20 +142,32 @@ impl World {
 
     /// `flow run <definition> --name <name>` in the background, once its first task started.
     fn drive_in_background(&self, definition: &str, name: &str) -> Result<Running, String> {
-        let mut running = self.sandbox.spawn(&["run", definition, "--name", name, "--output", "json"]);
+        let mut running = self
+            .sandbox
+            .spawn(&["run", definition, "--name", name, "--output", "json"]);
         let deadline = Instant::now() + START_LIMIT;
         loop {
             if running.try_finish().is_some() {
-                return Err(format!("the background run {name} ended early:\n{}", running.wait(COMMAND_LIMIT)));
+                return Err(format!(
+                    "the background run {name} ended early:\n{}",
+                    running.wait(COMMAND_LIMIT)
+                ));
             }
             let history = self.sandbox.flow(&["history", name, "--output", "json"]);
-            if history.code == Some(0) && history.json_lines().iter().any(|e| e["type"] == "TaskStarted") {
+            if history.code == Some(0)
+                && history
+                    .json_lines()
+                    .iter()
+                    .any(|e| e["type"] == "TaskStarted")
+            {
                 return Ok(running);
             }
             if Instant::now() >= deadline {
                 running.signal("INT");
                 let stopped = running.wait(Duration::from_secs(15));
-                return Err(format!("the background run {name} did not start its task within {START_LIMIT:?}:\n{stopped}"));
+                return Err(format!(
+                    "the background run {name} did not start its task within {START_LIMIT:?}:\n{stopped}"
+                ));
             }
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -144,7 +180,10 @@ impl World {
         let deadline = Instant::now() + Duration::from_secs(10);
         while std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
             if Instant::now() >= deadline {
-                return Err("the seeded database keeps a non-empty WAL: another process still has it open".into());
+                return Err(
+                    "the seeded database keeps a non-empty WAL: another process still has it open"
+                        .into(),
+                );
             }
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -266,7 +305,12 @@ struct Case {
 }
 
 /// A case whose command line needs no setup.
-fn plain(name: &'static str, args: &'static [&'static str], code: i32, stderr: &'static [&'static str]) -> Case {
+fn plain(
+    name: &'static str,
+    args: &'static [&'static str],
+    code: i32,
+    stderr: &'static [&'static str],
+) -> Case {
     case(name, code, stderr, move |_| Ok(Prepared::new(args)))
 }
 
@@ -276,7 +320,13 @@ fn case(
     stderr: &'static [&'static str],
     setup: impl Fn(&World) -> Result<Prepared, String> + 'static,
 ) -> Case {
-    Case { name, setup: Box::new(setup), code, stderr, leaves: Leaves::Nothing }
+    Case {
+        name,
+        setup: Box::new(setup),
+        code,
+        stderr,
+        leaves: Leaves::Nothing,
+    }
 }
 
 impl Case {
@@ -297,12 +347,21 @@ fn definition_case(
     case(name, 2, stderr, move |world| {
         let file = world.file(file, text);
         let prepared = Prepared::new(&[command, &file]);
-        Ok(if command == "validate" { prepared.state(State::Omitted) } else { prepared })
+        Ok(if command == "validate" {
+            prepared.state(State::Omitted)
+        } else {
+            prepared
+        })
     })
 }
 
 /// `flow run` of a one-state definition whose state is `state` (JSON of the state object).
-fn state_case(name: &'static str, file: &'static str, text: &'static str, stderr: &'static [&'static str]) -> Case {
+fn state_case(
+    name: &'static str,
+    file: &'static str,
+    text: &'static str,
+    stderr: &'static [&'static str],
+) -> Case {
     definition_case(name, "run", file, text, stderr)
 }
 
@@ -314,7 +373,13 @@ fn held_execution(world: &World, name: &str) -> Result<(String, Cleanup), String
     let cleanup: Cleanup = Box::new(move || {
         holder.signal("INT");
         let stopped = holder.wait(Duration::from_secs(15));
-        if stopped.code == Some(130) { Ok(()) } else { Err(format!("the lease holder did not stop on Ctrl-C:\n{stopped}")) }
+        if stopped.code == Some(130) {
+            Ok(())
+        } else {
+            Err(format!(
+                "the lease holder did not stop on Ctrl-C:\n{stopped}"
+            ))
+        }
     });
     Ok((pid, cleanup))
 }
@@ -324,17 +389,30 @@ fn held_execution(world: &World, name: &str) -> Result<(String, Cleanup), String
 /// execution now holds a definition as a newer flow might have stored it.
 fn execution_from_another_version(world: &World, name: &str) -> Result<(), String> {
     let marker = format!("stored-by-another-flow-{name}");
-    let text = FAILING.replacen(r#""Hello": {"Type": "Pass","#, &format!(r#""Hello": {{"Type": "Pass", "Comment": "{marker}","#), 1);
+    let text = FAILING.replacen(
+        r#""Hello": {"Type": "Pass","#,
+        &format!(r#""Hello": {{"Type": "Pass", "Comment": "{marker}","#),
+        1,
+    );
     let file = world.file(&format!("{name}.json"), &text);
-    let run = world.sandbox.flow(&["run", &file, "--name", name, "--output", "json"]);
+    let run = world
+        .sandbox
+        .flow(&["run", &file, "--name", name, "--output", "json"]);
     if run.code != Some(1) {
-        return Err(format!("the run to tamper with did not fail as planned:\n{run}"));
+        return Err(format!(
+            "the run to tamper with did not fail as planned:\n{run}"
+        ));
     }
     let mut bytes = world.quiet_database()?;
     let from = format!(r#""Type": "Pass", "Comment": "{marker}""#);
     let to = format!(r#""Type": "Loop", "Comment": "{marker}""#);
     // The live record, and maybe stale copies in freed space (rewriting those is harmless).
-    let at: Vec<usize> = bytes.windows(from.len()).enumerate().filter(|(_, w)| *w == from.as_bytes()).map(|(i, _)| i).collect();
+    let at: Vec<usize> = bytes
+        .windows(from.len())
+        .enumerate()
+        .filter(|(_, w)| *w == from.as_bytes())
+        .map(|(i, _)| i)
+        .collect();
     if at.is_empty() {
         return Err("the stored definition is not in the database file".into());
     }
@@ -345,7 +423,11 @@ fn execution_from_another_version(world: &World, name: &str) -> Result<(), Strin
 }
 
 /// A copy of the seeded database (no process has it open), changed by `edit`.
-fn database_copy(world: &World, name: &str, edit: impl FnOnce(&mut Vec<u8>)) -> Result<String, String> {
+fn database_copy(
+    world: &World,
+    name: &str,
+    edit: impl FnOnce(&mut Vec<u8>),
+) -> Result<String, String> {
     let mut bytes = world.quiet_database()?;
     edit(&mut bytes);
     std::fs::write(world.path(name), bytes).map_err(|e| format!("writing {name}: {e}"))?;
@@ -725,7 +807,10 @@ fn snapshot(world: &World) -> Result<Snapshot, String> {
         }
         histories.push(history.stdout);
     }
-    Ok(Snapshot { list: list.json_lines(), histories })
+    Ok(Snapshot {
+        list: list.json_lines(),
+        histories,
+    })
 }
 
 /// What the command changed in the seeded database, measured against what it may leave.
@@ -734,9 +819,16 @@ fn changes(before: &Snapshot, after: &Snapshot, leaves: Leaves) -> Vec<String> {
     if before.histories != after.histories {
         problems.push("the history of a seeded execution changed".to_owned());
     }
-    let known: BTreeSet<&str> = before.list.iter().filter_map(|e| e["execution_id"].as_str()).collect();
-    let (old, new): (Vec<&Value>, Vec<&Value>) =
-        after.list.iter().partition(|e| e["execution_id"].as_str().is_some_and(|id| known.contains(id)));
+    let known: BTreeSet<&str> = before
+        .list
+        .iter()
+        .filter_map(|e| e["execution_id"].as_str())
+        .collect();
+    let (old, new): (Vec<&Value>, Vec<&Value>) = after.list.iter().partition(|e| {
+        e["execution_id"]
+            .as_str()
+            .is_some_and(|id| known.contains(id))
+    });
     if old != before.list.iter().collect::<Vec<_>>() {
         problems.push(format!(
             "existing executions changed:\nbefore: {}\nafter:  {}",
@@ -745,10 +837,13 @@ fn changes(before: &Snapshot, after: &Snapshot, leaves: Leaves) -> Vec<String> {
         ));
     }
     match leaves {
-        Leaves::Nothing if !new.is_empty() => problems.push(format!("new executions appeared: {new:?}")),
-        Leaves::OneExecution(status) if new.len() != 1 || new[0]["status"] != status => {
-            problems.push(format!("expected one new {status} execution, found {new:?}"))
+        Leaves::Nothing if !new.is_empty() => {
+            problems.push(format!("new executions appeared: {new:?}"))
         }
+        Leaves::OneExecution(status) if new.len() != 1 || new[0]["status"] != status => problems
+            .push(format!(
+                "expected one new {status} execution, found {new:?}"
+            )),
         _ => {}
     }
     problems
@@ -758,7 +853,9 @@ fn changes(before: &Snapshot, after: &Snapshot, leaves: Leaves) -> Vec<String> {
 fn execute(world: &World, prepared: &Prepared) -> Outcome {
     let mut args = prepared.args.clone();
     match &prepared.state {
-        State::Seeded => args.extend(["--state".to_owned(), world.sandbox.db.display().to_string()]),
+        State::Seeded => {
+            args.extend(["--state".to_owned(), world.sandbox.db.display().to_string()])
+        }
         State::At(path) => args.extend(["--state".to_owned(), path.clone()]),
         State::Omitted => {}
     }
@@ -771,14 +868,20 @@ fn execute(world: &World, prepared: &Prepared) -> Outcome {
             let mut command = Command::new("sh");
             command
                 .arg("-c")
-                .arg(format!("trap '' XFSZ; ulimit -f {}; exec \"$0\" \"$@\"", bytes / 512))
+                .arg(format!(
+                    "trap '' XFSZ; ulimit -f {}; exec \"$0\" \"$@\"",
+                    bytes / 512
+                ))
                 .arg(flow_binary());
             command
         }
     };
-    command.args(&args).current_dir(world.sandbox.dir()).env("NO_COLOR", "1").env_remove("FLOW_STATE").env_remove(
-        "FLOW_TEST_FAIL_AT_STATE",
-    );
+    command
+        .args(&args)
+        .current_dir(world.sandbox.dir())
+        .env("NO_COLOR", "1")
+        .env_remove("FLOW_STATE")
+        .env_remove("FLOW_TEST_FAIL_AT_STATE");
     command.stdin(std::process::Stdio::null());
     world.sandbox.spawn_command(command).wait(COMMAND_LIMIT)
 }
@@ -790,9 +893,17 @@ fn run_case(world: &World, case: &Case) -> Result<(), String> {
     let before = snapshot(world);
     let outcome = execute(world, &prepared);
     if outcome.code != Some(case.code) {
-        problems.push(format!("exit code {:?} (signal {:?}), expected {}", outcome.code, outcome.signal, case.code));
+        problems.push(format!(
+            "exit code {:?} (signal {:?}), expected {}",
+            outcome.code, outcome.signal, case.code
+        ));
     }
-    for expected in case.stderr.iter().map(|s| s.to_string()).chain(prepared.stderr.iter().cloned()) {
+    for expected in case
+        .stderr
+        .iter()
+        .map(|s| s.to_string())
+        .chain(prepared.stderr.iter().cloned())
+    {
         if !outcome.stderr.contains(&expected) {
             problems.push(format!("stderr lacks {expected:?}"));
         }
@@ -823,12 +934,18 @@ fn run_case(world: &World, case: &Case) -> Result<(), String> {
 fn every_bad_input_is_refused_clearly_and_changes_no_execution() {
     let world = World::new();
     if world.privileged {
-        eprintln!("running with permission bits that do not apply (root): unreadable files are dangling symlinks");
+        eprintln!(
+            "running with permission bits that do not apply (root): unreadable files are dangling symlinks"
+        );
     }
     let cases = cases();
     let names: BTreeSet<&str> = cases.iter().map(|c| c.name).collect();
     assert_eq!(names.len(), cases.len(), "case names are unique");
-    assert!(cases.len() >= 40, "at least 40 cases, found {}", cases.len());
+    assert!(
+        cases.len() >= 40,
+        "at least 40 cases, found {}",
+        cases.len()
+    );
 
     let mut failures = Vec::new();
     for case in &cases {
@@ -841,8 +958,18 @@ fn every_bad_input_is_refused_clearly_and_changes_no_execution() {
             }
         }
     }
-    println!("bad input: {} cases, {} passed", cases.len(), cases.len() - failures.len());
-    assert!(failures.is_empty(), "{} of {} cases failed:\n\n{}", failures.len(), cases.len(), failures.join("\n\n"));
+    println!(
+        "bad input: {} cases, {} passed",
+        cases.len(),
+        cases.len() - failures.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n\n")
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -902,10 +1029,16 @@ const STEPS: &str = r#"{
 
 /// A seed from the clock, or `FLOW_TEST_SEED` to replay a run.
 fn seed() -> u64 {
-    if let Some(seed) = std::env::var("FLOW_TEST_SEED").ok().and_then(|s| s.parse().ok()) {
+    if let Some(seed) = std::env::var("FLOW_TEST_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+    {
         return seed;
     }
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos() as u64;
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
     (nanos ^ u64::from(std::process::id()).rotate_left(32)) | 1
 }
 
@@ -913,7 +1046,14 @@ fn seed() -> u64 {
 fn ctrl_c_at_random_moments_then_resume_gives_the_uninterrupted_output() {
     let sandbox = Sandbox::new();
     write(&sandbox, "steps.json", STEPS);
-    let reference = sandbox.flow(&["run", "steps.json", "--name", "reference", "--output", "json"]);
+    let reference = sandbox.flow(&[
+        "run",
+        "steps.json",
+        "--name",
+        "reference",
+        "--output",
+        "json",
+    ]);
     assert_eq!(reference.code, Some(0), "{reference}");
     let expected = reference.last_json()["output"].clone();
     assert!(expected.is_object(), "{reference}");
@@ -932,20 +1072,42 @@ fn ctrl_c_at_random_moments_then_resume_gives_the_uninterrupted_output() {
             run.signal("INT");
         }
         let stopped = run.wait(Duration::from_secs(30));
-        assert!(!stopped.stderr.contains("panicked"), "round {round}: {stopped}");
+        assert!(
+            !stopped.stderr.contains("panicked"),
+            "round {round}: {stopped}"
+        );
         let what = match (stopped.code, stopped.signal) {
             (Some(0), _) => {
-                assert_eq!(stopped.last_json()["output"], expected, "round {round}: finished, with another output:\n{stopped}");
+                assert_eq!(
+                    stopped.last_json()["output"],
+                    expected,
+                    "round {round}: finished, with another output:\n{stopped}"
+                );
                 "finished before the Ctrl-C"
             }
             (Some(130), _) => {
                 let summary = stopped.last_json();
                 assert_eq!(summary["status"], "RUNNING", "round {round}: {stopped}");
-                assert!(stopped.stderr.contains("flow resume"), "round {round}: a hint names `flow resume`:\n{stopped}");
+                assert!(
+                    stopped.stderr.contains("flow resume"),
+                    "round {round}: a hint names `flow resume`:\n{stopped}"
+                );
                 let resumed = sandbox.flow(&["resume", &name, "--output", "json"]);
-                assert_eq!(resumed.code, Some(0), "round {round}: resume after Ctrl-C at {delay:?}:\n{resumed}");
-                assert_eq!(resumed.last_json()["status"], "SUCCEEDED", "round {round}: {resumed}");
-                assert_eq!(resumed.last_json()["output"], expected, "round {round}: the resumed output differs");
+                assert_eq!(
+                    resumed.code,
+                    Some(0),
+                    "round {round}: resume after Ctrl-C at {delay:?}:\n{resumed}"
+                );
+                assert_eq!(
+                    resumed.last_json()["status"],
+                    "SUCCEEDED",
+                    "round {round}: {resumed}"
+                );
+                assert_eq!(
+                    resumed.last_json()["output"],
+                    expected,
+                    "round {round}: the resumed output differs"
+                );
                 "interrupted (130), resumed"
             }
             // SIGINT before flow installed its handler (the first milliseconds of the
@@ -955,7 +1117,11 @@ fn ctrl_c_at_random_moments_then_resume_gives_the_uninterrupted_output() {
                 let status = sandbox.flow(&["status", &name, "--output", "json"]);
                 if status.code == Some(0) {
                     let resumed = sandbox.flow(&["resume", &name, "--output", "json"]);
-                    assert_eq!(resumed.code, Some(0), "round {round}: resume after an early SIGINT:\n{resumed}");
+                    assert_eq!(
+                        resumed.code,
+                        Some(0),
+                        "round {round}: resume after an early SIGINT:\n{resumed}"
+                    );
                     assert_eq!(resumed.last_json()["output"], expected, "round {round}");
                     "killed by SIGINT during start-up, resumed"
                 } else {
@@ -974,9 +1140,22 @@ fn ctrl_c_at_random_moments_then_resume_gives_the_uninterrupted_output() {
 // A full disk at every point of a run.
 
 /// One `flow run` under a file size limit, judged; `Ok` says how it ended.
-fn run_on_a_full_disk(world: &World, blocks: u64, before: &Snapshot, expected: &Value) -> Result<&'static str, String> {
+fn run_on_a_full_disk(
+    world: &World,
+    blocks: u64,
+    before: &Snapshot,
+    expected: &Value,
+) -> Result<&'static str, String> {
     let name = format!("disk-full-{blocks}");
-    let prepared = Prepared::new(&["run", "succeeding.json", "--name", &name, "--output", "json"]).file_size_limit(blocks * 512);
+    let prepared = Prepared::new(&[
+        "run",
+        "succeeding.json",
+        "--name",
+        &name,
+        "--output",
+        "json",
+    ])
+    .file_size_limit(blocks * 512);
     let outcome = execute(world, &prepared);
     let fail = |why: String| Err(format!("{why}\n{outcome}"));
     if outcome.stderr.contains("panicked") {
@@ -994,30 +1173,39 @@ fn run_on_a_full_disk(world: &World, blocks: u64, before: &Snapshot, expected: &
             Ok("finished")
         }
         (Some(0), status) => fail(format!("exit code 0, but the execution is {status:?}")),
-        (Some(_), _) if !outcome.stderr.contains("I/O error on the state database") && !outcome.stderr.contains("disk full") => {
+        (Some(_), _)
+            if !outcome.stderr.contains("I/O error on the state database")
+                && !outcome.stderr.contains("disk full") =>
+        {
             fail("the message does not name the failed write to the state database".into())
         }
         (Some(code), None) => {
             let problems = changes(before, &after, Leaves::Nothing);
             if code != 2 || !problems.is_empty() {
-                return fail(format!("no execution was created, so exit code 2 and no change expected; {problems:?}"));
+                return fail(format!(
+                    "no execution was created, so exit code 2 and no change expected; {problems:?}"
+                ));
             }
             Ok("refused at open (2)")
         }
         // DESIGN.md: exit code 0 when the execution SUCCEEDED.
-        (Some(code), Some(status)) if status == "SUCCEEDED" => {
-            fail(format!("the execution SUCCEEDED, yet the exit code is {code}"))
-        }
+        (Some(code), Some(status)) if status == "SUCCEEDED" => fail(format!(
+            "the execution SUCCEEDED, yet the exit code is {code}"
+        )),
         // The execution was created, then a checkpoint could not be written: it stays RUNNING
         // (exit code 1: the store failed), and a resume with room finishes it.
         (Some(code), Some(status)) => {
             let problems = changes(before, &after, Leaves::OneExecution("RUNNING"));
             if code != 1 || status != "RUNNING" || !problems.is_empty() {
-                return fail(format!("expected exit code 1 and one RUNNING execution; status {status}; {problems:?}"));
+                return fail(format!(
+                    "expected exit code 1 and one RUNNING execution; status {status}; {problems:?}"
+                ));
             }
             let resumed = world.sandbox.flow(&["resume", &name, "--output", "json"]);
             if resumed.code != Some(0) || resumed.last_json()["output"] != *expected {
-                return fail(format!("the resume with room did not finish it:\n{resumed}"));
+                return fail(format!(
+                    "the resume with room did not finish it:\n{resumed}"
+                ));
             }
             Ok("stopped mid-run (1), resumed")
         }
@@ -1047,17 +1235,38 @@ fn a_full_disk_at_any_point_leaves_a_resumable_execution_and_the_others_intact()
                     break;
                 }
             }
-            Err(report) => failures.push(format!("=== limit {blocks} blocks of 512 bytes: {report}")),
+            Err(report) => {
+                failures.push(format!("=== limit {blocks} blocks of 512 bytes: {report}"))
+            }
         }
     }
     let ranges: Vec<String> = tally
         .iter()
-        .map(|(how, limits)| format!("{how}: {} limits ({}..={})", limits.len(), limits[0], limits[limits.len() - 1]))
+        .map(|(how, limits)| {
+            format!(
+                "{how}: {} limits ({}..={})",
+                limits.len(),
+                limits[0],
+                limits[limits.len() - 1]
+            )
+        })
         .collect();
-    println!("disk full: {}; {} limits broke the contract", ranges.join(", "), failures.len());
-    assert!(failures.is_empty(), "{} limits broke the contract:\n\n{}", failures.len(), failures.join("\n\n"));
+    println!(
+        "disk full: {}; {} limits broke the contract",
+        ranges.join(", "),
+        failures.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} limits broke the contract:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
     assert!(tally.contains_key("finished"), "the run never fit");
-    assert!(tally.contains_key("stopped mid-run (1), resumed"), "no limit made a write fail in the middle of the run");
+    assert!(
+        tally.contains_key("stopped mid-run (1), resumed"),
+        "no limit made a write fail in the middle of the run"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1104,16 +1313,32 @@ fn resume_runs_the_stored_definition_not_the_changed_file() {
     let sandbox = Sandbox::new();
     write(&sandbox, "gated.json", GATED_V1);
     let input = json!({"dir": sandbox.dir()}).to_string();
-    let run = sandbox.flow(&["run", "gated.json", "--input-json", &input, "--name", "gated", "--output", "json"]);
+    let run = sandbox.flow(&[
+        "run",
+        "gated.json",
+        "--input-json",
+        &input,
+        "--name",
+        "gated",
+        "--output",
+        "json",
+    ]);
     assert_eq!(run.code, Some(1), "{run}");
 
     write(&sandbox, "gated.json", GATED_V2);
     std::fs::write(sandbox.path("fixed"), "").unwrap();
     let resumed = sandbox.flow(&["resume", "gated", "--output", "json"]);
     assert_eq!(resumed.code, Some(0), "{resumed}");
-    assert_eq!(resumed.last_json()["output"], json!({"version": "v1"}), "resume ran the stored definition:\n{resumed}");
+    assert_eq!(
+        resumed.last_json()["output"],
+        json!({"version": "v1"}),
+        "resume ran the stored definition:\n{resumed}"
+    );
     let history = sandbox.history("gated");
-    assert!(history.iter().all(|e| e["details"]["name"] != "Extra"), "no state of the edited file ran");
+    assert!(
+        history.iter().all(|e| e["details"]["name"] != "Extra"),
+        "no state of the edited file ran"
+    );
 
     // The graph of the execution is drawn from the stored definition too.
     let graph = sandbox.flow(&["graph", "gated"]);

@@ -34,7 +34,13 @@ fn redact_timestamps(text: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         let fits = bytes.len() - i >= SHAPE.len()
-            && SHAPE.iter().zip(&bytes[i..]).all(|(s, b)| if *s == b'd' { b.is_ascii_digit() } else { s == b });
+            && SHAPE.iter().zip(&bytes[i..]).all(|(s, b)| {
+                if *s == b'd' {
+                    b.is_ascii_digit()
+                } else {
+                    s == b
+                }
+            });
         if fits {
             out.push_str("[TIME]");
             i += SHAPE.len();
@@ -65,14 +71,32 @@ fn run_text_output() {
 fn run_json_output() {
     let sandbox = Sandbox::new();
     let def = definition(&sandbox, "contract_small.json");
-    let run = sandbox.flow(&["run", &def, "--input-json", r#"{"who": "world"}"#, "--output", "json"]);
+    let run = sandbox.flow(&[
+        "run",
+        &def,
+        "--input-json",
+        r#"{"who": "world"}"#,
+        "--output",
+        "json",
+    ]);
     assert_eq!(run.code, Some(0));
     let lines = run.json_lines();
     let summary = lines.last().unwrap();
     assert_eq!(summary["status"], "SUCCEEDED");
-    assert_eq!(summary["output"], json!({"who": "world", "hello": {"greeting": "hi"}, "echoed": {"greeting": "hi"}}));
-    assert!(lines[..lines.len() - 1].iter().all(|e| e["type"].is_string()), "every line before the summary is an event");
-    assert!(run.stderr.is_empty(), "json output: no logs on stderr:\n{run}");
+    assert_eq!(
+        summary["output"],
+        json!({"who": "world", "hello": {"greeting": "hi"}, "echoed": {"greeting": "hi"}})
+    );
+    assert!(
+        lines[..lines.len() - 1]
+            .iter()
+            .all(|e| e["type"].is_string()),
+        "every line before the summary is an event"
+    );
+    assert!(
+        run.stderr.is_empty(),
+        "json output: no logs on stderr:\n{run}"
+    );
     insta::assert_snapshot!(shown(&run, &sandbox, &[&run.execution_id()]));
 }
 
@@ -85,15 +109,33 @@ fn failed_run_exits_1_and_the_graph_colours_states() {
     let summary = run.last_json();
     assert_eq!(summary["status"], "FAILED");
     assert_eq!(summary["error"], "Flow.Command.Failed");
-    assert!(summary["cause"].as_str().unwrap().contains("boom"), "{summary}");
+    assert!(
+        summary["cause"].as_str().unwrap().contains("boom"),
+        "{summary}"
+    );
     assert!(run.stderr.contains("hint:"), "{run}");
 
     let id = run.execution_id();
     let graph = sandbox.flow(&["graph", &id]);
     assert_eq!(graph.code, Some(0), "{graph}");
-    assert!(graph.stdout.contains(r#""state:Hello" [label="Hello\nPass", fillcolor="palegreen"]"#), "{graph}");
-    assert!(graph.stdout.contains(r#""state:Boom" [label="Boom\nTask", fillcolor="salmon"]"#), "{graph}");
-    assert!(!graph.stdout.contains(r#""state:Never" [label="Never\nPass", fillcolor="#), "never reached, not coloured:\n{graph}");
+    assert!(
+        graph
+            .stdout
+            .contains(r#""state:Hello" [label="Hello\nPass", fillcolor="palegreen"]"#),
+        "{graph}"
+    );
+    assert!(
+        graph
+            .stdout
+            .contains(r#""state:Boom" [label="Boom\nTask", fillcolor="salmon"]"#),
+        "{graph}"
+    );
+    assert!(
+        !graph
+            .stdout
+            .contains(r#""state:Never" [label="Never\nPass", fillcolor="#),
+        "never reached, not coloured:\n{graph}"
+    );
     let by_name = sandbox.flow(&["graph", "boom", "--format", "mermaid"]);
     assert_eq!(by_name.code, Some(0), "{by_name}");
     insta::assert_snapshot!("graph_execution_dot", shown(&graph, &sandbox, &[&id]));
@@ -114,23 +156,57 @@ fn exit_code_2_for_bad_requests() {
     let cases: Vec<(&str, Vec<&str>)> = vec![
         ("bad definition", vec!["run", &bad]),
         ("bad input file", vec!["run", &small, "--input", &bad_input]),
-        ("bad inline input", vec!["run", &small, "--input-json", "{\"a\": }"]),
+        (
+            "bad inline input",
+            vec!["run", &small, "--input-json", "{\"a\": }"],
+        ),
         ("missing definition", vec!["run", "missing.json"]),
-        ("missing input file", vec!["run", &small, "--input", "missing-input.json"]),
-        ("--input and --input-json", vec!["run", &small, "--input", &bad_input, "--input-json", "{}"]),
-        ("status of an unknown execution", vec!["status", "no-such-execution"]),
-        ("resume of an unknown execution", vec!["resume", "no-such-execution"]),
-        ("rollback of an unknown execution", vec!["rollback", "no-such-execution"]),
-        ("history of an unknown execution", vec!["history", "no-such-execution"]),
-        ("graph of an unknown execution", vec!["graph", "no-such-execution"]),
+        (
+            "missing input file",
+            vec!["run", &small, "--input", "missing-input.json"],
+        ),
+        (
+            "--input and --input-json",
+            vec!["run", &small, "--input", &bad_input, "--input-json", "{}"],
+        ),
+        (
+            "status of an unknown execution",
+            vec!["status", "no-such-execution"],
+        ),
+        (
+            "resume of an unknown execution",
+            vec!["resume", "no-such-execution"],
+        ),
+        (
+            "rollback of an unknown execution",
+            vec!["rollback", "no-such-execution"],
+        ),
+        (
+            "history of an unknown execution",
+            vec!["history", "no-such-execution"],
+        ),
+        (
+            "graph of an unknown execution",
+            vec!["graph", "no-such-execution"],
+        ),
         ("resume of a succeeded execution", vec!["resume", &seeded]),
     ];
     let mut report = String::new();
     for (what, args) in &cases {
         let outcome = sandbox.flow(args);
-        assert_eq!(outcome.code, Some(2), "{what}: exit code 2 expected:\n{outcome}");
-        assert!(outcome.stdout.is_empty(), "{what}: nothing on stdout:\n{outcome}");
-        assert!(outcome.stderr.contains("error"), "{what}: an error on stderr:\n{outcome}");
+        assert_eq!(
+            outcome.code,
+            Some(2),
+            "{what}: exit code 2 expected:\n{outcome}"
+        );
+        assert!(
+            outcome.stdout.is_empty(),
+            "{what}: nothing on stdout:\n{outcome}"
+        );
+        assert!(
+            outcome.stderr.contains("error"),
+            "{what}: an error on stderr:\n{outcome}"
+        );
         let header = format!("=== {what}: flow {}\n{}\n", args.join(" "), outcome);
         report.push_str(&redact(&header, &sandbox, &[&seeded]));
     }
@@ -158,15 +234,28 @@ fn list_status_and_history() {
     assert_eq!(lines.len(), 2);
     for line in &lines {
         for key in ["execution_id", "name", "status", "definition", "started_at"] {
-            assert!(line.get(key).is_some_and(|v| v.is_string()), "list line without {key}: {line}");
+            assert!(
+                line.get(key).is_some_and(|v| v.is_string()),
+                "list line without {key}: {line}"
+            );
         }
     }
-    let by_id = |id: &str| lines.iter().find(|l| l["execution_id"] == id).cloned().expect("listed");
+    let by_id = |id: &str| {
+        lines
+            .iter()
+            .find(|l| l["execution_id"] == id)
+            .cloned()
+            .expect("listed")
+    };
     assert_eq!(by_id(&first_id)["name"], "first");
     assert_eq!(by_id(&first_id)["status"], "SUCCEEDED");
     assert_eq!(by_id(&first_id)["definition"], "contract_small.json");
     assert_eq!(by_id(&second_id)["status"], "FAILED");
-    assert_eq!(by_id(&second_id)["name"], second_id.as_str(), "an unnamed execution is named by its id");
+    assert_eq!(
+        by_id(&second_id)["name"],
+        second_id.as_str(),
+        "an unnamed execution is named by its id"
+    );
 
     let status = sandbox.flow(&["status", &second_id, "--output", "json"]);
     assert_eq!(status.code, Some(0), "{status}");
@@ -174,7 +263,10 @@ fn list_status_and_history() {
     assert_eq!(summary["execution_id"], second_id.as_str());
     assert_eq!(summary["status"], "FAILED");
     assert_eq!(summary["error"], "Flow.Command.Failed");
-    insta::assert_snapshot!("status_json", redact(&status.stdout, &sandbox, &[&second_id]));
+    insta::assert_snapshot!(
+        "status_json",
+        redact(&status.stdout, &sandbox, &[&second_id])
+    );
 
     let status_text = sandbox.flow(&["status", "first"]);
     assert_eq!(status_text.code, Some(0));
@@ -185,7 +277,10 @@ fn list_status_and_history() {
     insta::assert_snapshot!("history_text", shown(&history, &sandbox, &[&first_id]));
     let list_text = sandbox.flow(&["list"]);
     assert_eq!(list_text.code, Some(0));
-    insta::assert_snapshot!("list_text", shown(&list_text, &sandbox, &[&first_id, &second_id]));
+    insta::assert_snapshot!(
+        "list_text",
+        shown(&list_text, &sandbox, &[&first_id, &second_id])
+    );
 }
 
 #[test]
@@ -198,14 +293,22 @@ fn a_name_works_wherever_an_id_does_and_a_duplicate_name_is_refused() {
     let id = run.execution_id();
 
     // status, history, graph: the name and the id give the same answer.
-    for command in [vec!["status", "--output", "json"], vec!["history", "--output", "json"], vec!["graph"]] {
+    for command in [
+        vec!["status", "--output", "json"],
+        vec!["history", "--output", "json"],
+        vec!["graph"],
+    ] {
         let mut with_id = vec![command[0], id.as_str()];
         with_id.extend(&command[1..]);
         let mut with_name = vec![command[0], "nightly"];
         with_name.extend(&command[1..]);
         let (a, b) = (sandbox.flow(&with_id), sandbox.flow(&with_name));
         assert_eq!(a.code, Some(0), "{a}");
-        assert_eq!(a.stdout, b.stdout, "flow {} by id and by name differ", command[0]);
+        assert_eq!(
+            a.stdout, b.stdout,
+            "flow {} by id and by name differ",
+            command[0]
+        );
     }
 
     // A duplicate name is refused and changes nothing.
@@ -213,14 +316,24 @@ fn a_name_works_wherever_an_id_does_and_a_duplicate_name_is_refused() {
     let duplicate = sandbox.flow(&["run", &small, "--name", "nightly", "--output", "json"]);
     assert_eq!(duplicate.code, Some(2), "{duplicate}");
     assert!(duplicate.stdout.is_empty(), "{duplicate}");
-    assert!(duplicate.stderr.contains("nightly"), "the refusal names the name:\n{duplicate}");
-    assert_eq!(sandbox.flow(&["list", "--output", "json"]).stdout, before, "the refused run changed the database");
+    assert!(
+        duplicate.stderr.contains("nightly"),
+        "the refusal names the name:\n{duplicate}"
+    );
+    assert_eq!(
+        sandbox.flow(&["list", "--output", "json"]).stdout,
+        before,
+        "the refused run changed the database"
+    );
 
     // resume and rollback by name.
     let resumed = sandbox.flow(&["resume", "nightly", "--output", "json"]);
     assert_eq!(resumed.code, Some(1), "the command still fails:\n{resumed}");
     assert_eq!(resumed.last_json()["execution_id"], id.as_str());
-    assert_eq!(events(&sandbox.history("nightly"), "ExecutionRedriven").count(), 1);
+    assert_eq!(
+        events(&sandbox.history("nightly"), "ExecutionRedriven").count(),
+        1
+    );
     let rolled = sandbox.flow(&["rollback", "nightly", "--output", "json"]);
     assert_eq!(rolled.code, Some(0), "{rolled}");
     assert_eq!(rolled.last_json()["status"], "ROLLED_BACK");
@@ -232,11 +345,24 @@ fn ctrl_c_leaves_the_execution_running_for_resume() {
     let sandbox = Sandbox::new();
     let def = definition(&sandbox, "lease_long.json");
     let input = json!({"dir": sandbox.dir()}).to_string();
-    let run = sandbox.spawn(&["run", &def, "--input-json", &input, "--name", "interrupted", "--output", "json"]);
+    let run = sandbox.spawn(&[
+        "run",
+        &def,
+        "--input-json",
+        &input,
+        "--name",
+        "interrupted",
+        "--output",
+        "json",
+    ]);
     poll("the long step to start", Duration::from_secs(30), || {
         let started = sandbox.db.exists() && {
             let history = sandbox.flow(&["history", "interrupted", "--output", "json"]);
-            history.code == Some(0) && history.json_lines().iter().any(|e| e["type"] == "TaskStarted")
+            history.code == Some(0)
+                && history
+                    .json_lines()
+                    .iter()
+                    .any(|e| e["type"] == "TaskStarted")
         };
         started.then_some(())
     });
@@ -248,15 +374,28 @@ fn ctrl_c_leaves_the_execution_running_for_resume() {
     assert_eq!(stopped.code, Some(130), "{stopped}");
     assert!(took < Duration::from_secs(5), "Ctrl-C took {took:?}");
     assert_eq!(stopped.last_json()["status"], "RUNNING", "{stopped}");
-    assert!(stopped.stderr.contains("flow resume"), "a hint says how to go on:\n{stopped}");
+    assert!(
+        stopped.stderr.contains("flow resume"),
+        "a hint says how to go on:\n{stopped}"
+    );
     assert_eq!(sandbox.status("interrupted")["status"], "RUNNING");
     // The step's process went with the interrupted attempt: none is left behind.
-    let step_pid = support::lines_of(&sandbox.path("pids")).first().cloned().expect("the step noted its pid");
-    poll("the interrupted step's process to be gone", Duration::from_secs(5), || {
-        let stat = std::fs::read_to_string(format!("/proc/{step_pid}/stat")).unwrap_or_default();
-        let state = stat.rsplit_once(") ").and_then(|(_, rest)| rest.chars().next());
-        matches!(state, None | Some('Z' | 'X')).then_some(())
-    });
+    let step_pid = support::lines_of(&sandbox.path("pids"))
+        .first()
+        .cloned()
+        .expect("the step noted its pid");
+    poll(
+        "the interrupted step's process to be gone",
+        Duration::from_secs(5),
+        || {
+            let stat =
+                std::fs::read_to_string(format!("/proc/{step_pid}/stat")).unwrap_or_default();
+            let state = stat
+                .rsplit_once(") ")
+                .and_then(|(_, rest)| rest.chars().next());
+            matches!(state, None | Some('Z' | 'X')).then_some(())
+        },
+    );
 
     std::fs::write(sandbox.path("release"), "").unwrap();
     let resumed = sandbox.flow(&["resume", "interrupted", "--output", "json"]);

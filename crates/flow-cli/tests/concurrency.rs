@@ -41,38 +41,75 @@ fn a_hundred_runs_at_once_on_one_database_all_succeed() {
 
     let started = Instant::now();
     let runs: Vec<Running> = (0..RUNS)
-        .map(|n| sandbox.spawn(&["run", "small.json", "--name", &format!("run-{n:03}"), "--output", "json"]))
+        .map(|n| {
+            sandbox.spawn(&[
+                "run",
+                "small.json",
+                "--name",
+                &format!("run-{n:03}"),
+                "--output",
+                "json",
+            ])
+        })
         .collect();
     let spawned = started.elapsed();
     let deadline = started + ALL_LIMIT;
-    let outcomes: Vec<_> = runs.into_iter().map(|run| run.wait(deadline.saturating_duration_since(Instant::now()))).collect();
+    let outcomes: Vec<_> = runs
+        .into_iter()
+        .map(|run| run.wait(deadline.saturating_duration_since(Instant::now())))
+        .collect();
     let wall = started.elapsed();
 
     let mut failures = Vec::new();
     for (n, outcome) in outcomes.iter().enumerate() {
         let stderr = outcome.stderr.to_lowercase();
-        if outcome.code != Some(0) || stderr.contains("locked") || stderr.contains("busy") || stderr.contains("panicked") {
+        if outcome.code != Some(0)
+            || stderr.contains("locked")
+            || stderr.contains("busy")
+            || stderr.contains("panicked")
+        {
             failures.push(format!("=== run-{n:03}\n{outcome}"));
         } else if outcome.last_json()["status"] != "SUCCEEDED" {
             failures.push(format!("=== run-{n:03}: not SUCCEEDED\n{outcome}"));
         }
     }
-    assert!(failures.is_empty(), "{} of {RUNS} runs failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {RUNS} runs failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 
     let list = sandbox.flow(&["list", "--output", "json"]);
     assert_eq!(list.code, Some(0), "{list}");
     let executions = list.json_lines();
-    let succeeded: BTreeSet<&str> =
-        executions.iter().filter(|e| e["status"] == "SUCCEEDED").filter_map(|e| e["name"].as_str()).collect();
+    let succeeded: BTreeSet<&str> = executions
+        .iter()
+        .filter(|e| e["status"] == "SUCCEEDED")
+        .filter_map(|e| e["name"].as_str())
+        .collect();
     let expected: BTreeSet<String> = (0..RUNS).map(|n| format!("run-{n:03}")).collect();
-    assert_eq!(executions.len(), RUNS, "one execution per run:\n{}", list.stdout);
-    assert_eq!(succeeded, expected.iter().map(String::as_str).collect(), "every run's execution SUCCEEDED");
+    assert_eq!(
+        executions.len(),
+        RUNS,
+        "one execution per run:\n{}",
+        list.stdout
+    );
+    assert_eq!(
+        succeeded,
+        expected.iter().map(String::as_str).collect(),
+        "every run's execution SUCCEEDED"
+    );
 
     // Each execution's history is whole: the summaries agree with the database.
     for outcome in &outcomes {
         let id = outcome.execution_id();
         let history = sandbox.history(&id);
-        assert_eq!(history.last().map(|e| e["type"].clone()), Some("ExecutionSucceeded".into()), "history of {id}");
+        assert_eq!(
+            history.last().map(|e| e["type"].clone()),
+            Some("ExecutionSucceeded".into()),
+            "history of {id}"
+        );
     }
     println!(
         "concurrency: {RUNS} flow runs on one database: {} SUCCEEDED in {wall:.2?} wall time (all spawned in {spawned:.2?}); \
@@ -87,7 +124,10 @@ fn a_hundred_runs_at_once_on_one_database_all_succeed() {
 fn peak_overlap(executions: &[serde_json::Value]) -> usize {
     let mut moments: Vec<(&str, i32)> = Vec::new();
     for execution in executions {
-        if let (Some(start), Some(stop)) = (execution["started_at"].as_str(), execution["stopped_at"].as_str()) {
+        if let (Some(start), Some(stop)) = (
+            execution["started_at"].as_str(),
+            execution["stopped_at"].as_str(),
+        ) {
             moments.push((start, 1));
             moments.push((stop, -1));
         }

@@ -17,7 +17,10 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use support::Sandbox;
 
-const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/conformance/cases.jsonl");
+const CORPUS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../tests/conformance/cases.jsonl"
+);
 const KNOWN_FAILURES: &str = include_str!("data/conformance_cli_known_failures.txt");
 /// Tier-1 cases passing through the binary when this test was written; fewer is a regression.
 const TIER1_AT_LEAST: usize = 724;
@@ -37,9 +40,20 @@ enum Verdict {
 fn run_case(case: &Value) -> Verdict {
     let sandbox = Sandbox::new();
     // The file stem names the state machine in `$$`; the same name as the engine's own test.
-    std::fs::write(sandbox.path("conformance.json"), case["definition"].to_string()).expect("write definition");
+    std::fs::write(
+        sandbox.path("conformance.json"),
+        case["definition"].to_string(),
+    )
+    .expect("write definition");
     std::fs::write(sandbox.path("input.json"), case["input"].to_string()).expect("write input");
-    let mut running = sandbox.spawn(&["run", "conformance.json", "--input", "input.json", "--output", "json"]);
+    let mut running = sandbox.spawn(&[
+        "run",
+        "conformance.json",
+        "--input",
+        "input.json",
+        "--output",
+        "json",
+    ]);
     let deadline = Instant::now() + CASE_LIMIT;
     let outcome = loop {
         if running.try_finish().is_some() {
@@ -54,7 +68,11 @@ fn run_case(case: &Value) -> Verdict {
     let Some(last) = outcome.stdout.lines().last() else {
         return Verdict::Fail(format!("no summary line\n{outcome}"));
     };
-    if let Some(bad) = outcome.stdout.lines().find(|line| serde_json::from_str::<Value>(line).is_err()) {
+    if let Some(bad) = outcome
+        .stdout
+        .lines()
+        .find(|line| serde_json::from_str::<Value>(line).is_err())
+    {
         return Verdict::Fail(format!("stdout line is not JSON: {bad}"));
     }
     let summary: Value = serde_json::from_str(last).expect("checked above");
@@ -65,7 +83,10 @@ fn run_case(case: &Value) -> Verdict {
         _ => None,
     };
     if want_code.is_none() || outcome.code != want_code {
-        return Verdict::Fail(format!("status {status} with exit code {:?}\n{outcome}", outcome.code));
+        return Verdict::Fail(format!(
+            "status {status} with exit code {:?}\n{outcome}",
+            outcome.code
+        ));
     }
     let expected = &case["expected"];
     let tier = case["tier"].as_u64().unwrap_or(0);
@@ -81,7 +102,10 @@ fn run_case(case: &Value) -> Verdict {
             if matching.same(&summary["output"], &expected["output"]) {
                 Verdict::Pass
             } else {
-                Verdict::Fail(format!("output {} expected {}", summary["output"], expected["output"]))
+                Verdict::Fail(format!(
+                    "output {} expected {}",
+                    summary["output"], expected["output"]
+                ))
             }
         }
         ("FAILED", Some("FAILED")) => {
@@ -89,7 +113,9 @@ fn run_case(case: &Value) -> Verdict {
             let cause = summary["cause"].as_str().unwrap_or_default();
             if let Some(want) = expected.get("error").and_then(Value::as_str) {
                 if !matching.text(error, want) {
-                    return Verdict::Fail(format!("error {error:?} expected {want:?} (cause {cause:?})"));
+                    return Verdict::Fail(format!(
+                        "error {error:?} expected {want:?} (cause {cause:?})"
+                    ));
                 }
             }
             if let Some(want) = expected.get("cause").and_then(Value::as_str) {
@@ -114,13 +140,19 @@ impl Matching {
     fn same(&self, actual: &Value, expected: &Value) -> bool {
         match (actual, expected) {
             (Value::Number(a), Value::Number(b)) => self.random || a.as_f64() == b.as_f64(),
-            (Value::Array(a), Value::Array(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| self.same(x, y)),
+            (Value::Array(a), Value::Array(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| self.same(x, y))
+            }
             (Value::Object(a), Value::Object(b)) => {
-                a.len() == b.len() && b.iter().all(|(k, y)| a.get(k).is_some_and(|x| self.same(x, y)))
+                a.len() == b.len()
+                    && b.iter()
+                        .all(|(k, y)| a.get(k).is_some_and(|x| self.same(x, y)))
             }
             (Value::String(a), Value::String(b)) => self.text(a, b),
             // The recorder replaced `States.MathRandom` results by this word.
-            (Value::Number(_), Value::String(b)) if self.random && b == "RandomNumberGenerated" => true,
+            (Value::Number(_), Value::String(b)) if self.random && b == "RandomNumberGenerated" => {
+                true
+            }
             (_, Value::String(b)) if self.wildcards && is_placeholder(b) => true,
             _ => actual == expected,
         }
@@ -144,7 +176,9 @@ impl Matching {
         }
         let mut parts = Vec::new();
         while let Some(open) = rest.find('<') {
-            let Some(close) = rest[open..].find('>') else { break };
+            let Some(close) = rest[open..].find('>') else {
+                break;
+            };
             parts.push(rest[..open].to_string());
             rest = rest[open + close + 1..].to_string();
         }
@@ -155,9 +189,15 @@ impl Matching {
 
 /// Whether `actual` is `parts` joined by arbitrary text.
 fn glob(actual: &str, parts: &[String]) -> bool {
-    let Some((first, rest)) = parts.split_first() else { return actual.is_empty() };
-    let Some(mut remaining) = actual.strip_prefix(first.as_str()) else { return false };
-    let Some((last, middle)) = rest.split_last() else { return remaining.is_empty() };
+    let Some((first, rest)) = parts.split_first() else {
+        return actual.is_empty();
+    };
+    let Some(mut remaining) = actual.strip_prefix(first.as_str()) else {
+        return false;
+    };
+    let Some((last, middle)) = rest.split_last() else {
+        return remaining.is_empty();
+    };
     for part in middle {
         match remaining.find(part.as_str()) {
             Some(found) => remaining = &remaining[found + part.len()..],
@@ -174,7 +214,10 @@ fn is_placeholder(text: &str) -> bool {
 fn is_uuid(text: &str) -> bool {
     let groups: Vec<&str> = text.split('-').collect();
     groups.len() == 5
-        && groups.iter().zip([8, 4, 4, 4, 12]).all(|(g, n)| g.len() == n && g.chars().all(|c| c.is_ascii_hexdigit()))
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 #[test]
@@ -232,7 +275,10 @@ fn conformance_corpus_through_the_binary() {
             Verdict::Fail(reason) => {
                 let listed = known.contains_key(name);
                 if verbose || (tier == 1 && !listed) {
-                    eprintln!("tier {tier} FAIL {name}\n    {}", reason.chars().take(600).collect::<String>());
+                    eprintln!(
+                        "tier {tier} FAIL {name}\n    {}",
+                        reason.chars().take(600).collect::<String>()
+                    );
                 }
                 if tier == 1 && !listed {
                     unexpected.push(name);
@@ -247,7 +293,17 @@ fn conformance_corpus_through_the_binary() {
         eprintln!("now passing, remove from data/conformance_cli_known_failures.txt: {name}");
     }
     let (tier1_passed, tier1_total) = counts.get(&1).copied().unwrap_or_default();
-    assert_eq!(tier1_total, TIER1_CASES, "the corpus changed: update TIER1_CASES");
-    assert!(unexpected.is_empty(), "{} tier-1 case(s) failed that are not known failures: {unexpected:#?}", unexpected.len());
-    assert!(tier1_passed >= TIER1_AT_LEAST, "tier 1: {tier1_passed} passed, at least {TIER1_AT_LEAST} expected");
+    assert_eq!(
+        tier1_total, TIER1_CASES,
+        "the corpus changed: update TIER1_CASES"
+    );
+    assert!(
+        unexpected.is_empty(),
+        "{} tier-1 case(s) failed that are not known failures: {unexpected:#?}",
+        unexpected.len()
+    );
+    assert!(
+        tier1_passed >= TIER1_AT_LEAST,
+        "tier 1: {tier1_passed} passed, at least {TIER1_AT_LEAST} expected"
+    );
 }

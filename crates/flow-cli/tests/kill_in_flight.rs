@@ -18,7 +18,10 @@ use serde_json::{Value, json};
 const FLOW: &str = env!("CARGO_BIN_EXE_flow");
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 fn python() -> PathBuf {
@@ -36,10 +39,21 @@ struct Server {
 
 impl Server {
     fn start(mut command: Command) -> Server {
-        let mut child = command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().unwrap();
+        let mut child = command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let endpoint = line.trim().strip_prefix("AWS_ENDPOINT_URL=").unwrap_or_else(|| panic!("no endpoint: {line:?}")).to_string();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let endpoint = line
+            .trim()
+            .strip_prefix("AWS_ENDPOINT_URL=")
+            .unwrap_or_else(|| panic!("no endpoint: {line:?}"))
+            .to_string();
         Server { child, endpoint }
     }
 }
@@ -54,16 +68,30 @@ impl Drop for Server {
 /// How many of a kind the emulator holds, through its own list call (boto3).
 fn count(emulator: &str, kind: &str) -> usize {
     let call = match kind {
-        "certificate" => "len(session.client('acm', endpoint_url=e).list_certificates()['CertificateSummaryList'])",
-        "load balancer" => "len(session.client('elbv2', endpoint_url=e).describe_load_balancers()['LoadBalancers'])",
+        "certificate" => {
+            "len(session.client('acm', endpoint_url=e).list_certificates()['CertificateSummaryList'])"
+        }
+        "load balancer" => {
+            "len(session.client('elbv2', endpoint_url=e).describe_load_balancers()['LoadBalancers'])"
+        }
         other => panic!("unknown kind {other}"),
     };
     let script = format!(
         "import boto3, sys\ne = sys.argv[1]\nsession = boto3.session.Session(aws_access_key_id='testing', aws_secret_access_key='testing', region_name='us-east-1')\nprint({call})"
     );
-    let output = Command::new(python()).args(["-c", &script, emulator]).output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8_lossy(&output.stdout).trim().parse().unwrap()
+    let output = Command::new(python())
+        .args(["-c", &script, emulator])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .trim()
+        .parse()
+        .unwrap()
 }
 
 fn flow(args: &[&str], db: &Path, endpoint: &str) -> Command {
@@ -84,12 +112,26 @@ fn flow(args: &[&str], db: &Path, endpoint: &str) -> Command {
 fn kill_while_in_flight_then_resume(definition: &str, state: &str, kind: &str) {
     let scratch = tempfile::tempdir().unwrap();
     let made = Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30", "-subj", "/CN=kill.example.com"])
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "30",
+            "-subj",
+            "/CN=kill.example.com",
+        ])
         .args(["-keyout", "key.pem", "-out", "cert.pem"])
         .current_dir(scratch.path())
         .output()
         .unwrap();
-    assert!(made.status.success(), "openssl: {}", String::from_utf8_lossy(&made.stderr));
+    assert!(
+        made.status.success(),
+        "openssl: {}",
+        String::from_utf8_lossy(&made.stderr)
+    );
     let input = json!({
         "CertificateFile": scratch.path().join("cert.pem"),
         "PrivateKeyFile": scratch.path().join("key.pem"),
@@ -99,13 +141,27 @@ fn kill_while_in_flight_then_resume(definition: &str, state: &str, kind: &str) {
     emulator.arg("--exit-on-stdin-eof");
     let emulator = Server::start(emulator);
     let mut proxy = Command::new("python3");
-    proxy.arg(root().join("chaos/fault_proxy.py")).args(["--upstream", &emulator.endpoint, "--answer-delay-ms", "2000"]);
+    proxy.arg(root().join("chaos/fault_proxy.py")).args([
+        "--upstream",
+        &emulator.endpoint,
+        "--answer-delay-ms",
+        "2000",
+    ]);
     let proxy = Server::start(proxy);
 
     let db = scratch.path().join("flow.db");
-    let definition = root().join("crates/flow-cli/tests/kill_in_flight").join(definition);
+    let definition = root()
+        .join("crates/flow-cli/tests/kill_in_flight")
+        .join(definition);
     let mut run = flow(
-        &["run", definition.to_str().unwrap(), "--input-json", &input.to_string(), "--name", "k"],
+        &[
+            "run",
+            definition.to_str().unwrap(),
+            "--input-json",
+            &input.to_string(),
+            "--name",
+            "k",
+        ],
         &db,
         &proxy.endpoint,
     )
@@ -118,30 +174,53 @@ fn kill_while_in_flight_then_resume(definition: &str, state: &str, kind: &str) {
     let deadline = Instant::now() + Duration::from_secs(60);
     while count(&emulator.endpoint, kind) == 0 {
         assert!(Instant::now() < deadline, "the {kind} was never created");
-        assert!(run.try_wait().unwrap().is_none(), "flow ended before its {kind} was created");
+        assert!(
+            run.try_wait().unwrap().is_none(),
+            "flow ended before its {kind} was created"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     run.kill().unwrap(); // SIGKILL
     run.wait().unwrap();
     assert_eq!(count(&emulator.endpoint, kind), 1);
 
-    let resumed = flow(&["resume", "k"], &db, &proxy.endpoint).output().unwrap();
+    let resumed = flow(&["resume", "k"], &db, &proxy.endpoint)
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&resumed.stdout);
-    let summary: Value = serde_json::from_str(stdout.lines().last().unwrap_or("null")).unwrap_or(Value::Null);
-    assert_eq!(summary["status"], "SUCCEEDED", "resume: {summary}\n{}", String::from_utf8_lossy(&resumed.stderr));
+    let summary: Value =
+        serde_json::from_str(stdout.lines().last().unwrap_or("null")).unwrap_or(Value::Null);
+    assert_eq!(
+        summary["status"],
+        "SUCCEEDED",
+        "resume: {summary}\n{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
     let recovering = stdout
         .lines()
         .filter_map(|line| serde_json::from_str::<Value>(line).ok())
-        .any(|e| e["type"] == "TaskScheduled" && e["details"]["name"] == state && e["details"]["recovering"] == true);
-    assert!(recovering, "the {state} step was not sent again as recovering:\n{stdout}");
+        .any(|e| {
+            e["type"] == "TaskScheduled"
+                && e["details"]["name"] == state
+                && e["details"]["recovering"] == true
+        });
+    assert!(
+        recovering,
+        "the {state} step was not sent again as recovering:\n{stdout}"
+    );
     let after = count(&emulator.endpoint, kind);
     eprintln!("{kind}: killed in flight, resumed: {after} in the emulator");
     assert_eq!(after, 1, "a second {kind} was created");
 
     // And the adopted resource is the execution's: rollback removes it.
-    let rolled = flow(&["rollback", "k"], &db, &proxy.endpoint).output().unwrap();
+    let rolled = flow(&["rollback", "k"], &db, &proxy.endpoint)
+        .output()
+        .unwrap();
     let rolled = String::from_utf8_lossy(&rolled.stdout);
-    assert!(rolled.lines().last().unwrap_or("").contains("ROLLED_BACK"), "{rolled}");
+    assert!(
+        rolled.lines().last().unwrap_or("").contains("ROLLED_BACK"),
+        "{rolled}"
+    );
     assert_eq!(count(&emulator.endpoint, kind), 0);
 }
 

@@ -18,12 +18,20 @@ fn has_event(sandbox: &Sandbox, id: &str, probe: impl Fn(&serde_json::Value) -> 
 }
 
 fn assert_refused_by(outcome: &Outcome, holder: u32) {
-    assert_eq!(outcome.code, Some(2), "a second driver must be refused with exit code 2:\n{outcome}");
+    assert_eq!(
+        outcome.code,
+        Some(2),
+        "a second driver must be refused with exit code 2:\n{outcome}"
+    );
     assert!(
-        outcome.stderr.contains("is being driven by") && outcome.stderr.contains(&format!("process {holder} ")),
+        outcome.stderr.contains("is being driven by")
+            && outcome.stderr.contains(&format!("process {holder} ")),
         "the refusal names the holder (process {holder}):\n{outcome}"
     );
-    assert!(outcome.stdout.is_empty(), "nothing on stdout when nothing was done:\n{outcome}");
+    assert!(
+        outcome.stdout.is_empty(),
+        "nothing on stdout when nothing was done:\n{outcome}"
+    );
 }
 
 #[test]
@@ -33,9 +41,19 @@ fn a_second_resume_is_refused_while_the_first_drives_and_accepted_once_it_died()
     let input = json!({"dir": sandbox.dir()}).to_string();
 
     // The run enters its long step; kill -9 it there.
-    let run = sandbox.spawn(&["run", &def, "--input-json", &input, "--name", "long", "--output", "json"]);
+    let run = sandbox.spawn(&[
+        "run",
+        &def,
+        "--input-json",
+        &input,
+        "--name",
+        "long",
+        "--output",
+        "json",
+    ]);
     poll("the long step to start", Duration::from_secs(30), || {
-        (sandbox.db.exists() && has_event(&sandbox, "long", |e| e["type"] == "TaskStarted")).then_some(())
+        (sandbox.db.exists() && has_event(&sandbox, "long", |e| e["type"] == "TaskStarted"))
+            .then_some(())
     });
     assert_eq!(sandbox.status("long")["status"], "RUNNING");
     let killed = run.kill9();
@@ -43,15 +61,28 @@ fn a_second_resume_is_refused_while_the_first_drives_and_accepted_once_it_died()
 
     // A resumes: it sends the long step again and holds the lease while it runs.
     let a: Running = sandbox.spawn(&["resume", "long", "--output", "json"]);
-    poll("resume A to re-send the long step", Duration::from_secs(30), || {
-        has_event(&sandbox, "long", |e| e["type"] == "TaskScheduled" && e["details"]["recovering"] == true).then_some(())
-    });
+    poll(
+        "resume A to re-send the long step",
+        Duration::from_secs(30),
+        || {
+            has_event(&sandbox, "long", |e| {
+                e["type"] == "TaskScheduled" && e["details"]["recovering"] == true
+            })
+            .then_some(())
+        },
+    );
 
     // B is refused, naming A.
-    let b = sandbox.spawn(&["resume", "long", "--output", "json"]).wait(REFUSAL_LIMIT);
+    let b = sandbox
+        .spawn(&["resume", "long", "--output", "json"])
+        .wait(REFUSAL_LIMIT);
     assert_refused_by(&b, a.pid());
     let history = sandbox.history("long");
-    assert_eq!(events(&history, "TaskScheduled").count(), 2, "B scheduled nothing");
+    assert_eq!(
+        events(&history, "TaskScheduled").count(),
+        2,
+        "B scheduled nothing"
+    );
 
     // A dies; the next resume sees it gone at once and finishes the execution.
     let a_killed = a.kill9();
@@ -69,20 +100,38 @@ fn of_twenty_resumes_started_together_exactly_one_drives() {
     let def = definition(&sandbox, "lease_fixable.json");
     let input = json!({"dir": sandbox.dir()}).to_string();
 
-    let run = sandbox.flow(&["run", &def, "--input-json", &input, "--name", "gate", "--output", "json"]);
+    let run = sandbox.flow(&[
+        "run",
+        &def,
+        "--input-json",
+        &input,
+        "--name",
+        "gate",
+        "--output",
+        "json",
+    ]);
     assert_eq!(run.code, Some(1), "the gate fails until fixed:\n{run}");
     assert_eq!(run.last_json()["status"], "FAILED");
 
     // Fixed: a resume now passes the gate, then waits for `release` while holding the lease.
     std::fs::write(sandbox.path("fixed"), "").unwrap();
-    let mut resumes: Vec<Running> = (0..20).map(|_| sandbox.spawn(&["resume", "gate", "--output", "json"])).collect();
+    let mut resumes: Vec<Running> = (0..20)
+        .map(|_| sandbox.spawn(&["resume", "gate", "--output", "json"]))
+        .collect();
 
     // Nineteen give up; one stays, driving.
-    poll("nineteen resumes to be refused", Duration::from_secs(60), || {
-        let ended = resumes.iter_mut().filter_map(|r| r.try_finish()).count();
-        assert!(ended < 20, "every resume ended: the step waits for release, so none could finish");
-        (ended == 19).then_some(())
-    });
+    poll(
+        "nineteen resumes to be refused",
+        Duration::from_secs(60),
+        || {
+            let ended = resumes.iter_mut().filter_map(|r| r.try_finish()).count();
+            assert!(
+                ended < 20,
+                "every resume ended: the step waits for release, so none could finish"
+            );
+            (ended == 19).then_some(())
+        },
+    );
     let (mut refused, mut driving) = (Vec::new(), Vec::new());
     for mut resume in resumes {
         if resume.try_finish().is_some() {
@@ -103,7 +152,15 @@ fn of_twenty_resumes_started_together_exactly_one_drives() {
 
     // One redrive, one second attempt of the gate.
     let history = sandbox.history("gate");
-    assert_eq!(events(&history, "ExecutionRedriven").count(), 1, "exactly one process redrove the execution");
-    assert_eq!(events(&history, "TaskScheduled").count(), 2, "the gate ran once before and once after the fix");
+    assert_eq!(
+        events(&history, "ExecutionRedriven").count(),
+        1,
+        "exactly one process redrove the execution"
+    );
+    assert_eq!(
+        events(&history, "TaskScheduled").count(),
+        2,
+        "the gate ran once before and once after the fix"
+    );
     assert_eq!(sandbox.status("gate")["redrive_count"], 1);
 }

@@ -25,7 +25,10 @@ const APP_MESH: &str = "workflows/provision.json";
 const SERVICE_CONNECT: &str = "workflows/provision-service-connect.json";
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 /// The emulator, stopped when dropped (and by itself when this process dies: its stdin is
@@ -52,7 +55,10 @@ impl Emulator {
             let log = std::fs::read_to_string(scratch.join("emulator.log")).unwrap_or_default();
             panic!("the emulator did not start:\n{log}");
         };
-        Emulator { endpoint: endpoint.to_string(), child }
+        Emulator {
+            endpoint: endpoint.to_string(),
+            child,
+        }
     }
 
     fn python(&self) -> PathBuf {
@@ -81,7 +87,10 @@ impl Emulator {
             .output()
             .unwrap();
         let report: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|_| {
-            panic!("inventory.py failed: {}", String::from_utf8_lossy(&output.stderr))
+            panic!(
+                "inventory.py failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            )
         });
         (report, output.status.success())
     }
@@ -102,7 +111,10 @@ struct World {
 
 impl World {
     fn new() -> World {
-        assert!(has_aws_handler(), "this flow has no AWS handler: `flow validate` accepts an unknown aws-sdk action");
+        assert!(
+            has_aws_handler(),
+            "this flow has no AWS handler: `flow validate` accepts an unknown aws-sdk action"
+        );
         let scratch = tempfile::tempdir().unwrap();
         make_certificate(scratch.path());
         let emulator = Emulator::start(scratch.path());
@@ -131,7 +143,12 @@ impl World {
         command
             .current_dir(root())
             .args(args)
-            .args(["--state", self.path("flow.db").to_str().unwrap(), "--output", "json"])
+            .args([
+                "--state",
+                self.path("flow.db").to_str().unwrap(),
+                "--output",
+                "json",
+            ])
             .env("AWS_ENDPOINT_URL", &self.emulator.endpoint)
             .env("AWS_ACCESS_KEY_ID", "testing")
             .env("AWS_SECRET_ACCESS_KEY", "testing")
@@ -143,13 +160,27 @@ impl World {
         }
         let output = command.output().unwrap();
         let stdout = String::from_utf8_lossy(&output.stdout);
-        let summary = stdout.lines().last().and_then(|line| serde_json::from_str(line).ok()).unwrap_or(Value::Null);
+        let summary = stdout
+            .lines()
+            .last()
+            .and_then(|line| serde_json::from_str(line).ok())
+            .unwrap_or(Value::Null);
         (output, summary)
     }
 
     fn run(&self, definition: &str, name: &str, fail_at: Option<&str>) -> Value {
         let input = self.input();
-        let (_, summary) = self.flow(&["run", definition, "--input", input.to_str().unwrap(), "--name", name], fail_at);
+        let (_, summary) = self.flow(
+            &[
+                "run",
+                definition,
+                "--input",
+                input.to_str().unwrap(),
+                "--name",
+                name,
+            ],
+            fail_at,
+        );
         summary
     }
 
@@ -168,7 +199,12 @@ fn has_aws_handler() -> bool {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("probe.json");
     std::fs::write(&path, probe).unwrap();
-    let status = Command::new(FLOW).arg("validate").arg(&path).output().unwrap().status;
+    let status = Command::new(FLOW)
+        .arg("validate")
+        .arg(&path)
+        .output()
+        .unwrap()
+        .status;
     status.code() == Some(2)
 }
 
@@ -179,20 +215,42 @@ openssl req -newkey rsa:2048 -nodes -subj "/CN=vas.example.com" -keyout vas.key 
 printf 'subjectAltName=DNS:vas.example.com,DNS:vas-api-service.example.com\n' > vas.ext
 openssl x509 -req -in vas.csr -CA chain.crt -CAkey ca.key -CAcreateserial -days 30 -extfile vas.ext -out vas.crt
 chmod 600 vas.key"#;
-    let output = Command::new("sh").args(["-c", script]).current_dir(dir).output().unwrap();
-    assert!(output.status.success(), "openssl: {}", String::from_utf8_lossy(&output.stderr));
+    let output = Command::new("sh")
+        .args(["-c", script])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "openssl: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 fn variant_name(definition: &str) -> &'static str {
-    if definition == SERVICE_CONNECT { "service-connect" } else { "appmesh" }
+    if definition == SERVICE_CONNECT {
+        "service-connect"
+    } else {
+        "appmesh"
+    }
 }
 
 /// The (first entered, last event) ids of the steps of the named states.
 fn span(history: &[Value], first: &str, last: &str) -> Option<(u64, u64)> {
     let id = |event: &Value| event["id"].as_u64().unwrap_or(0);
     let named = |event: &Value, name: &str| event["details"]["name"].as_str() == Some(name);
-    let start = history.iter().find(|e| named(e, first) && e["type"].as_str().is_some_and(|t| t.ends_with("StateEntered")))?;
-    let end = history.iter().rev().find(|e| named(e, last) && e["type"].as_str().is_some_and(|t| t.ends_with("StateExited")))?;
+    let start = history.iter().find(|e| {
+        named(e, first)
+            && e["type"]
+                .as_str()
+                .is_some_and(|t| t.ends_with("StateEntered"))
+    })?;
+    let end = history.iter().rev().find(|e| {
+        named(e, last)
+            && e["type"]
+                .as_str()
+                .is_some_and(|t| t.ends_with("StateExited"))
+    })?;
     Some((id(start), id(end)))
 }
 
@@ -238,34 +296,65 @@ fn end_to_end(definition: &str) {
     );
 
     let files = world.path("efs");
-    let key = walk_files(&files).into_iter().find(|path| path.extension().is_some_and(|e| e == "key")).expect("the key on the EFS stand-in");
-    assert_eq!(std::fs::read(&key).unwrap(), std::fs::read(world.path("vas.key")).unwrap());
+    let key = walk_files(&files)
+        .into_iter()
+        .find(|path| path.extension().is_some_and(|e| e == "key"))
+        .expect("the key on the EFS stand-in");
+    assert_eq!(
+        std::fs::read(&key).unwrap(),
+        std::fs::read(world.path("vas.key")).unwrap()
+    );
 
     let history = world.history("e2e");
-    let efs = span(&history, "Create the file system", "Storage done").expect("the EFS branch in the history");
-    let balancer = span(&history, "Create the load balancer", "Load balancer ready").expect("the NLB branch in the history");
-    assert!(efs.0 < balancer.1 && balancer.0 < efs.1, "EFS {efs:?} and NLB {balancer:?} did not overlap");
+    let efs = span(&history, "Create the file system", "Storage done")
+        .expect("the EFS branch in the history");
+    let balancer = span(&history, "Create the load balancer", "Load balancer ready")
+        .expect("the NLB branch in the history");
+    assert!(
+        efs.0 < balancer.1 && balancer.0 < efs.1,
+        "EFS {efs:?} and NLB {balancer:?} did not overlap"
+    );
     let secret = std::fs::read_to_string(world.path("vas.key")).unwrap();
     let key_line = secret.lines().nth(1).unwrap();
     let database = std::fs::read(world.path("flow.db")).unwrap();
-    assert!(!String::from_utf8_lossy(&database).contains(key_line), "the private key reached the state database");
-    assert!(!history.iter().any(|e| e.to_string().contains(key_line)), "the private key reached the history");
+    assert!(
+        !String::from_utf8_lossy(&database).contains(key_line),
+        "the private key reached the state database"
+    );
+    assert!(
+        !history.iter().any(|e| e.to_string().contains(key_line)),
+        "the private key reached the history"
+    );
 
     let (_, rollback) = world.flow(&["rollback", "e2e"], None);
-    assert_eq!(rollback["status"], "ROLLED_BACK", "the rollback: {rollback}");
+    assert_eq!(
+        rollback["status"], "ROLLED_BACK",
+        "the rollback: {rollback}"
+    );
     let (report, ok) = world.emulator.inventory(&["empty"]);
     assert!(ok, "after the rollback: {report}");
-    assert!(walk_files(&files).is_empty(), "certificate files left: {:?}", walk_files(&files));
+    assert!(
+        walk_files(&files).is_empty(),
+        "certificate files left: {:?}",
+        walk_files(&files)
+    );
 }
 
 /// The task events of a history, one short line each, for a failure message.
 fn task_trace(history: &[Value]) -> String {
     history
         .iter()
-        .filter(|e| e["type"].as_str().is_some_and(|t| t.starts_with("Task") && t != "TaskStateEntered" && t != "TaskStateExited"))
+        .filter(|e| {
+            e["type"].as_str().is_some_and(|t| {
+                t.starts_with("Task") && t != "TaskStateEntered" && t != "TaskStateExited"
+            })
+        })
         .map(|e| {
             let d = &e["details"];
-            format!("{} {} {} attempt={} recovering={} {}", e["id"], e["type"], d["name"], d["attempt"], d["recovering"], d["error"])
+            format!(
+                "{} {} {} attempt={} recovering={} {}",
+                e["id"], e["type"], d["name"], d["attempt"], d["recovering"], d["error"]
+            )
         })
         .collect::<Vec<_>>()
         .join("\n")
@@ -275,7 +364,11 @@ fn walk_files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
         let path = entry.path();
-        if path.is_dir() { out.extend(walk_files(&path)) } else { out.push(path) }
+        if path.is_dir() {
+            out.extend(walk_files(&path))
+        } else {
+            out.push(path)
+        }
     }
     out
 }
@@ -283,7 +376,10 @@ fn walk_files(dir: &Path) -> Vec<PathBuf> {
 fn fail_at_every_creating_state(definition: &str) {
     let world = World::new();
     let mut states = creating_states(definition);
-    if let Some(limit) = std::env::var("FLOW_E2E_FAULT_STATES").ok().and_then(|n| n.parse().ok()) {
+    if let Some(limit) = std::env::var("FLOW_E2E_FAULT_STATES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+    {
         states.truncate(limit);
     }
     let (mut passed, mut not_reached, mut failures) = (Vec::new(), Vec::new(), Vec::new());
@@ -291,7 +387,8 @@ fn fail_at_every_creating_state(definition: &str) {
         world.emulator.reset();
         let name = format!("fault-{index}");
         let summary = world.run(definition, &name, Some(state));
-        let reached = summary["status"] == "FAILED" && summary["error"] == "Flow.Test.InjectedFault";
+        let reached =
+            summary["status"] == "FAILED" && summary["error"] == "Flow.Test.InjectedFault";
         if summary["status"] == "SUCCEEDED" {
             not_reached.push(state.clone());
         } else if !reached {
@@ -329,19 +426,32 @@ fn fail_once_then_resume(definition: &str, states: &[&str]) {
         world.emulator.reset();
         let name = format!("resume-{index}");
         let summary = world.run(definition, &name, Some(state));
-        assert_eq!(summary["error"], "Flow.Test.InjectedFault", "{state}: {summary}");
+        assert_eq!(
+            summary["error"], "Flow.Test.InjectedFault",
+            "{state}: {summary}"
+        );
         let (_, resumed) = world.flow(&["resume", &name], None);
         assert_eq!(resumed["status"], "SUCCEEDED", "{state}: resume: {resumed}");
         let (report, ok) = world.emulator.inventory(&["provisioned", variant]);
-        assert!(ok, "{state}: after the resume: {report}\n{}", task_trace(&world.history(&name)));
+        assert!(
+            ok,
+            "{state}: after the resume: {report}\n{}",
+            task_trace(&world.history(&name))
+        );
     }
 }
 
 #[test]
 fn generated_definitions_are_up_to_date() {
-    let status = Command::new("python3").arg(root().join("workflows/generate.py")).arg("--check").status();
+    let status = Command::new("python3")
+        .arg(root().join("workflows/generate.py"))
+        .arg("--check")
+        .status();
     match status {
-        Ok(status) => assert!(status.success(), "workflows/generate.py --check: the committed JSON is stale"),
+        Ok(status) => assert!(
+            status.success(),
+            "workflows/generate.py --check: the committed JSON is stale"
+        ),
         Err(error) => eprintln!("skipped: no python3 ({error})"),
     }
 }
@@ -368,10 +478,21 @@ fn service_connect_stack_fail_at_every_creating_state_then_rollback() {
 
 #[test]
 fn app_mesh_stack_fail_once_then_resume() {
-    fail_once_then_resume(APP_MESH, &["Create a mount target", "Create the TLS listener", "Create the virtual gateway", "Create the service"]);
+    fail_once_then_resume(
+        APP_MESH,
+        &[
+            "Create a mount target",
+            "Create the TLS listener",
+            "Create the virtual gateway",
+            "Create the service",
+        ],
+    );
 }
 
 #[test]
 fn service_connect_stack_fail_once_then_resume() {
-    fail_once_then_resume(SERVICE_CONNECT, &["Create the discovery service", "Create the service"]);
+    fail_once_then_resume(
+        SERVICE_CONNECT,
+        &["Create the discovery service", "Create the service"],
+    );
 }

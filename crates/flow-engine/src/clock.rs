@@ -53,7 +53,10 @@ impl ManualClock {
 
     /// A clock whose sleeps complete at once, jumping time forward to their deadline.
     pub fn instant(start: OffsetDateTime) -> ManualClock {
-        ManualClock { instant: true, ..ManualClock::new(start) }
+        ManualClock {
+            instant: true,
+            ..ManualClock::new(start)
+        }
     }
 
     pub fn set(&self, to: OffsetDateTime) {
@@ -67,7 +70,13 @@ impl ManualClock {
     /// The earliest deadline somebody is sleeping until, if any.
     pub fn next_deadline(&self) -> Option<OffsetDateTime> {
         let now = *self.now.borrow();
-        self.sleepers.lock().expect("clock lock").iter().copied().filter(|d| *d > now).min()
+        self.sleepers
+            .lock()
+            .expect("clock lock")
+            .iter()
+            .copied()
+            .filter(|d| *d > now)
+            .min()
     }
 }
 

@@ -67,13 +67,22 @@ impl Interrupt {
     /// A signal and the handle that fires it.
     pub fn new() -> (InterruptHandle, Interrupt) {
         let (sender, receiver) = tokio::sync::watch::channel(false);
-        (InterruptHandle(Arc::new(sender)), Interrupt { receiver, _keep: None })
+        (
+            InterruptHandle(Arc::new(sender)),
+            Interrupt {
+                receiver,
+                _keep: None,
+            },
+        )
     }
 
     /// A signal that never fires.
     pub fn never() -> Interrupt {
         let (sender, receiver) = tokio::sync::watch::channel(false);
-        Interrupt { receiver, _keep: Some(Arc::new(sender)) }
+        Interrupt {
+            receiver,
+            _keep: Some(Arc::new(sender)),
+        }
     }
 
     pub fn is_set(&self) -> bool {
@@ -169,7 +178,12 @@ async fn join_all(handles: Vec<JoinHandle<()>>) {
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        for handle in self.tasks.values().map(|(handle, _)| handle).chain(&self.abandoned) {
+        for handle in self
+            .tasks
+            .values()
+            .map(|(handle, _)| handle)
+            .chain(&self.abandoned)
+        {
             handle.abort();
         }
         for handle in self.timers.values() {
@@ -192,7 +206,11 @@ fn is_empty(checkpoint: &Checkpoint) -> bool {
 }
 
 impl Driver<'_> {
-    pub async fn drive(&self, core: &mut dyn Core, mut interrupt: Interrupt) -> Result<Ended, StoreError> {
+    pub async fn drive(
+        &self,
+        core: &mut dyn Core,
+        mut interrupt: Interrupt,
+    ) -> Result<Ended, StoreError> {
         let (sender, mut receiver) = mpsc::unbounded_channel::<Input>();
         let mut in_flight = InFlight::default();
         let mut inputs = VecDeque::from([Input::Continue]);
@@ -256,16 +274,27 @@ impl Driver<'_> {
         }
     }
 
-    fn perform(&self, effect: Effect, sender: &mpsc::UnboundedSender<Input>, in_flight: &mut InFlight, inputs: &mut VecDeque<Input>) {
+    fn perform(
+        &self,
+        effect: Effect,
+        sender: &mpsc::UnboundedSender<Input>,
+        in_flight: &mut InFlight,
+        inputs: &mut VecDeque<Input>,
+    ) {
         match effect {
             Effect::Invoke { request, deadline } => {
                 let (step, attempt) = (request.step, request.attempt);
-                let Some(handler) = self.handlers.iter().find(|h| h.handles(&request.resource)) else {
+                let Some(handler) = self.handlers.iter().find(|h| h.handles(&request.resource))
+                else {
                     let error = TaskError::new(
                         "States.Runtime",
                         format!("No task handler serves the resource '{}'", request.resource),
                     );
-                    inputs.push_back(Input::TaskCompleted { step, attempt, result: Err(error) });
+                    inputs.push_back(Input::TaskCompleted {
+                        step,
+                        attempt,
+                        result: Err(error),
+                    });
                     return;
                 };
                 let timeout = request.timeout_seconds;
@@ -283,9 +312,16 @@ impl Driver<'_> {
                         },
                         None => call.await,
                     };
-                    let _ = sender.send(Input::TaskCompleted { step, attempt, result });
+                    let _ = sender.send(Input::TaskCompleted {
+                        step,
+                        attempt,
+                        result,
+                    });
                 });
-                if let Some((previous, _)) = in_flight.tasks.insert(step, (task, handler.finish_when_abandoned())) {
+                if let Some((previous, _)) = in_flight
+                    .tasks
+                    .insert(step, (task, handler.finish_when_abandoned()))
+                {
                     previous.abort();
                 }
             }
@@ -318,7 +354,9 @@ impl Driver<'_> {
 /// (as `States.Runtime`, which no Catch swallows) instead of leaving the driver waiting
 /// forever. Dropping the returned future (timeout, abandon, interrupt) aborts the attempt, as
 /// dropping the handler's own future would.
-fn isolated(call: crate::task::TaskFuture) -> impl std::future::Future<Output = Result<serde_json::Value, TaskError>> {
+fn isolated(
+    call: crate::task::TaskFuture,
+) -> impl std::future::Future<Output = Result<serde_json::Value, TaskError>> {
     struct AbortOnDrop(AbortHandle);
     impl Drop for AbortOnDrop {
         fn drop(&mut self) {
@@ -338,9 +376,15 @@ fn isolated(call: crate::task::TaskFuture) -> impl std::future::Future<Output = 
                     .map(|s| s.to_string())
                     .or_else(|| payload.downcast_ref::<String>().cloned())
                     .unwrap_or_else(|| "no message".into());
-                Err(TaskError::new("States.Runtime", format!("The task handler panicked: {message}")))
+                Err(TaskError::new(
+                    "States.Runtime",
+                    format!("The task handler panicked: {message}"),
+                ))
             }
-            Err(_) => Err(TaskError::new("States.Runtime", "The task attempt was cancelled")),
+            Err(_) => Err(TaskError::new(
+                "States.Runtime",
+                "The task attempt was cancelled",
+            )),
         }
     }
 }

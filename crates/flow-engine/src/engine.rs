@@ -39,9 +39,16 @@ pub enum EngineError {
     UnknownExecution(String),
     /// Another live process drives the execution.
     #[error("execution {execution} is being driven by {holder}")]
-    LeaseHeld { execution: ExecutionId, holder: LeaseHolder },
+    LeaseHeld {
+        execution: ExecutionId,
+        holder: LeaseHolder,
+    },
     #[error("execution {execution} cannot be {action}: its status is {status}")]
-    NotResumable { execution: ExecutionId, action: &'static str, status: &'static str },
+    NotResumable {
+        execution: ExecutionId,
+        action: &'static str,
+        status: &'static str,
+    },
     /// The stored steps do not fit the stored definition.
     #[error("the stored state of execution {execution} is inconsistent")]
     Inconsistent {
@@ -69,7 +76,9 @@ impl From<StoreError> for EngineError {
         match error {
             StoreError::UnknownExecution(name) => EngineError::UnknownExecution(name),
             StoreError::DuplicateName(name) => EngineError::DuplicateName(name),
-            StoreError::LeaseHeld { execution, holder } => EngineError::LeaseHeld { execution, holder },
+            StoreError::LeaseHeld { execution, holder } => {
+                EngineError::LeaseHeld { execution, holder }
+            }
             other => EngineError::Store(other),
         }
     }
@@ -120,7 +129,11 @@ pub fn current_process() -> LeaseHolder {
             rest.split_whitespace().nth(22 - 3)?.parse().ok()
         })
         .unwrap_or(0);
-    LeaseHolder { host, pid: std::process::id(), process_start }
+    LeaseHolder {
+        host,
+        pid: std::process::id(),
+        process_start,
+    }
 }
 
 /// What `flow run` asks for.
@@ -173,7 +186,14 @@ impl Engine {
             Some(seed) => rand::rngs::StdRng::seed_from_u64(seed),
             None => rand::rngs::StdRng::from_os_rng(),
         };
-        Engine { store, handlers, clock, observer, config, rng: std::sync::Mutex::new(rng) }
+        Engine {
+            store,
+            handlers,
+            clock,
+            observer,
+            config,
+            rng: std::sync::Mutex::new(rng),
+        }
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -187,12 +207,34 @@ impl Engine {
     /// `flow run`: creates the execution and drives it to its end (or until interrupted).
     pub async fn start(&self, run: NewRun, interrupt: Interrupt) -> Result<Outcome> {
         let machine = load(&run.definition_text)?;
-        if run.name.as_deref().is_some_and(|n| n.is_empty() || n.len() > 80) {
-            return Err(EngineError::BadInput("the execution name must have 1 to 80 characters".into()));
+        self.start_loaded(run, machine, interrupt).await
+    }
+
+    /// [`Engine::start`] with the definition already parsed and validated (the CLI validates
+    /// it with its resource checks before it runs it; parsing it again would cost as much as
+    /// a short run). `machine` must be `run.definition_text`'s.
+    pub async fn start_loaded(
+        &self,
+        run: NewRun,
+        machine: Arc<StateMachine>,
+        interrupt: Interrupt,
+    ) -> Result<Outcome> {
+        if run
+            .name
+            .as_deref()
+            .is_some_and(|n| n.is_empty() || n.len() > 80)
+        {
+            return Err(EngineError::BadInput(
+                "the execution name must have 1 to 80 characters".into(),
+            ));
         }
         let id = {
             let bytes: [u8; 16] = self.rng.lock().unwrap_or_else(|p| p.into_inner()).random();
-            ExecutionId(uuid::Builder::from_random_bytes(bytes).into_uuid().to_string())
+            ExecutionId(
+                uuid::Builder::from_random_bytes(bytes)
+                    .into_uuid()
+                    .to_string(),
+            )
         };
         let name = run.name.clone().unwrap_or_else(|| id.0.clone());
         let now = self.clock.now();
@@ -206,17 +248,31 @@ impl Engine {
         })?;
         let setup = ExecutionSetup {
             id: id.clone(),
-            context: ExecutionContext::new(&self.config.placement, &machine_name(&run.definition_path), &name, run.input, now, 0),
+            context: ExecutionContext::new(
+                &self.config.placement,
+                &machine_name(&run.definition_path),
+                &name,
+                run.input,
+                now,
+                0,
+            ),
             seed: self.next_seed(),
         };
         let core = Execution::start(setup, &machine, now);
-        let ended = self.with_lease(&id, Job::Start(Box::new(core)), interrupt.clone()).await?;
+        let ended = self
+            .with_lease(&id, Job::Start(Box::new(core)), interrupt.clone())
+            .await?;
         let mut outcome = outcome(&id, &name, ended);
-        if run.rollback_on_failure && !outcome.interrupted
-            && let ExecutionStatus::Failed { error, cause } = outcome.status.clone() {
-                let rolled = self.rollback(&id.0, interrupt).await?;
-                outcome = Outcome { failure: Some((error, cause)), ..rolled };
-            }
+        if run.rollback_on_failure
+            && !outcome.interrupted
+            && let ExecutionStatus::Failed { error, cause } = outcome.status.clone()
+        {
+            let rolled = self.rollback(&id.0, interrupt).await?;
+            outcome = Outcome {
+                failure: Some((error, cause)),
+                ..rolled
+            };
+        }
         Ok(outcome)
     }
 
@@ -226,7 +282,9 @@ impl Engine {
         let record = self.store.find_execution(id_or_name)?;
         check_resumable(&record)?;
         let machine = load(&record.definition)?;
-        let ended = self.with_lease(&record.id, Job::Resume(&machine), interrupt).await?;
+        let ended = self
+            .with_lease(&record.id, Job::Resume(&machine), interrupt)
+            .await?;
         Ok(outcome(&record.id, &record.name, ended))
     }
 
@@ -245,12 +303,14 @@ impl Engine {
             });
         }
         let machine = load(&record.definition)?;
-        let ended = self.with_lease(&record.id, Job::Rollback(&machine), interrupt).await?;
+        let ended = self
+            .with_lease(&record.id, Job::Rollback(&machine), interrupt)
+            .await?;
         Ok(outcome(&record.id, &record.name, ended))
     }
 
     /// The rebuilt execution, read under the lease (nobody else changes it now).
-    fn rebuild(&self, id: &ExecutionId, machine: &StateMachine) -> Result<Box<dyn Core>> {
+    fn rebuild(&self, id: &ExecutionId, machine: &Arc<StateMachine>) -> Result<Box<dyn Core>> {
         let durable = self.store.load_open(id)?;
         check_resumable(&durable.execution)?;
         let redrive = matches!(durable.execution.status, ExecutionStatus::Failed { .. });
@@ -273,7 +333,7 @@ impl Engine {
     }
 
     /// The rollback plan, read under the lease.
-    fn plan(&self, id: &ExecutionId, machine: &StateMachine) -> Result<Box<dyn Core>> {
+    fn plan(&self, id: &ExecutionId, machine: &Arc<StateMachine>) -> Result<Box<dyn Core>> {
         let durable = self.store.load(id)?;
         let record = &durable.execution;
         let context = ExecutionContext::new(
@@ -284,20 +344,47 @@ impl Engine {
             record.started_at,
             record.redrive_count,
         );
-        let plan = Rollback::plan(id.clone(), context, self.next_seed(), machine, &durable, self.clock.now())
-            .map_err(|source| inconsistent(id, source))?;
+        let plan = Rollback::plan(
+            id.clone(),
+            context,
+            self.next_seed(),
+            machine,
+            &durable,
+            self.clock.now(),
+        )
+        .map_err(|source| inconsistent(id, source))?;
         Ok(Box::new(plan))
     }
 
     /// Takes the lease, builds the core, drives it, releases the lease.
-    async fn with_lease(&self, id: &ExecutionId, job: Job<'_>, interrupt: Interrupt) -> Result<Ended> {
+    async fn with_lease(
+        &self,
+        id: &ExecutionId,
+        job: Job<'_>,
+        interrupt: Interrupt,
+    ) -> Result<Ended> {
         let holder = &self.config.holder;
-        match self.store.acquire_lease(id, holder, self.clock.now(), self.config.lease_ttl_seconds)? {
+        match self.store.acquire_lease(
+            id,
+            holder,
+            self.clock.now(),
+            self.config.lease_ttl_seconds,
+        )? {
             LeaseGrant::Acquired => {}
-            LeaseGrant::HeldBy(holder) => return Err(EngineError::LeaseHeld { execution: id.clone(), holder }),
+            LeaseGrant::HeldBy(holder) => {
+                return Err(EngineError::LeaseHeld {
+                    execution: id.clone(),
+                    holder,
+                });
+            }
         }
         let renewal = {
-            let (store, clock, holder, id) = (self.store.clone(), self.clock.clone(), holder.clone(), id.clone());
+            let (store, clock, holder, id) = (
+                self.store.clone(),
+                self.clock.clone(),
+                holder.clone(),
+                id.clone(),
+            );
             let every = self.config.lease_renew_every;
             tokio::spawn(async move {
                 let mut ticks = tokio::time::interval(every);
@@ -336,14 +423,21 @@ impl Engine {
 /// What [`Engine::with_lease`] drives.
 enum Job<'a> {
     Start(Box<dyn Core>),
-    Resume(&'a StateMachine),
-    Rollback(&'a StateMachine),
+    Resume(&'a Arc<StateMachine>),
+    Rollback(&'a Arc<StateMachine>),
 }
 
 fn inconsistent(id: &ExecutionId, source: RebuildError) -> EngineError {
     match source {
-        RebuildError::NotResumable(status) => EngineError::NotResumable { execution: id.clone(), action: "resumed", status },
-        source => EngineError::Inconsistent { execution: id.clone(), source },
+        RebuildError::NotResumable(status) => EngineError::NotResumable {
+            execution: id.clone(),
+            action: "resumed",
+            status,
+        },
+        source => EngineError::Inconsistent {
+            execution: id.clone(),
+            source,
+        },
     }
 }
 
@@ -352,13 +446,23 @@ fn outcome(id: &ExecutionId, name: &str, ended: Ended) -> Outcome {
         Ended::Finished(status) => (status, false),
         Ended::Interrupted(status) => (status, true),
     };
-    Outcome { execution: id.clone(), name: name.to_string(), status, interrupted, failure: None }
+    Outcome {
+        execution: id.clone(),
+        name: name.to_string(),
+        status,
+        interrupted,
+        failure: None,
+    }
 }
 
 fn check_resumable(record: &ExecutionRecord) -> Result<()> {
     match record.status {
         ExecutionStatus::Running | ExecutionStatus::Failed { .. } => Ok(()),
-        ref other => Err(EngineError::NotResumable { execution: record.id.clone(), action: "resumed", status: status_word(other) }),
+        ref other => Err(EngineError::NotResumable {
+            execution: record.id.clone(),
+            action: "resumed",
+            status: status_word(other),
+        }),
     }
 }
 
@@ -369,7 +473,10 @@ fn status_word(status: &ExecutionStatus) -> &'static str {
     }
 }
 
-/// Loads a definition through flow-lang (parse and validate).
-pub fn load(text: &str) -> Result<StateMachine> {
-    flow_lang::load(text).map(|validated| validated.machine().clone()).map_err(EngineError::BadDefinition)
+/// Loads a definition through flow-lang (parse and validate), shared by everything that runs
+/// it (no copy of a large definition is ever made).
+pub fn load(text: &str) -> Result<Arc<StateMachine>> {
+    flow_lang::load(text)
+        .map(|validated| Arc::new(validated.into_machine()))
+        .map_err(EngineError::BadDefinition)
 }

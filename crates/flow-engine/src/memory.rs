@@ -9,8 +9,8 @@ use time::OffsetDateTime;
 use crate::history::HistoryEvent;
 use crate::ids::{ExecutionId, ScopeKey, StepId};
 use crate::records::{
-    Checkpoint, CompensationRecord, DurableState, ExecutionRecord, ExecutionStatus, ExecutionSummary, NewExecution,
-    ScopeRecord, StepRecord,
+    Checkpoint, CompensationRecord, DurableState, ExecutionRecord, ExecutionStatus,
+    ExecutionSummary, NewExecution, ScopeRecord, StepRecord,
 };
 use crate::store::{LeaseGrant, LeaseHolder, Result, Store, StoreError};
 
@@ -68,7 +68,9 @@ impl MemoryStore {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -77,7 +79,12 @@ fn find<'a>(inner: &'a mut Inner, id_or_name: &str) -> Result<&'a mut Execution>
         .executions
         .iter()
         .find(|(id, _)| id.0 == id_or_name)
-        .or_else(|| inner.executions.iter().find(|(_, e)| e.record.as_ref().is_some_and(|r| r.name == id_or_name)))
+        .or_else(|| {
+            inner
+                .executions
+                .iter()
+                .find(|(_, e)| e.record.as_ref().is_some_and(|r| r.name == id_or_name))
+        })
         .map(|(id, _)| id.clone())
         .ok_or_else(|| StoreError::UnknownExecution(id_or_name.to_string()))?;
     Ok(inner.executions.get_mut(&id).expect("found"))
@@ -86,7 +93,11 @@ fn find<'a>(inner: &'a mut Inner, id_or_name: &str) -> Result<&'a mut Execution>
 impl Store for MemoryStore {
     fn create_execution(&self, execution: &NewExecution) -> Result<()> {
         let mut inner = self.lock();
-        if inner.executions.values().any(|e| e.record.as_ref().is_some_and(|r| r.name == execution.name)) {
+        if inner
+            .executions
+            .values()
+            .any(|e| e.record.as_ref().is_some_and(|r| r.name == execution.name))
+        {
             return Err(StoreError::DuplicateName(execution.name.clone()));
         }
         let record = ExecutionRecord {
@@ -100,14 +111,23 @@ impl Store for MemoryStore {
             stopped_at: None,
             redrive_count: 0,
         };
-        inner.executions.insert(execution.id.clone(), Execution { record: Some(record), ..Default::default() });
+        inner.executions.insert(
+            execution.id.clone(),
+            Execution {
+                record: Some(record),
+                ..Default::default()
+            },
+        );
         inner.order.push(execution.id.clone());
         Ok(())
     }
 
     fn find_execution(&self, id_or_name: &str) -> Result<ExecutionRecord> {
         let mut inner = self.lock();
-        Ok(find(&mut inner, id_or_name)?.record.clone().expect("created"))
+        Ok(find(&mut inner, id_or_name)?
+            .record
+            .clone()
+            .expect("created"))
     }
 
     fn list_executions(&self) -> Result<Vec<ExecutionSummary>> {
@@ -128,7 +148,13 @@ impl Store for MemoryStore {
             .collect())
     }
 
-    fn acquire_lease(&self, execution: &ExecutionId, holder: &LeaseHolder, now: OffsetDateTime, ttl_seconds: u64) -> Result<LeaseGrant> {
+    fn acquire_lease(
+        &self,
+        execution: &ExecutionId,
+        holder: &LeaseHolder,
+        now: OffsetDateTime,
+        ttl_seconds: u64,
+    ) -> Result<LeaseGrant> {
         let mut inner = self.lock();
         let execution = find(&mut inner, &execution.0)?;
         if let Some((current, heartbeat, ttl)) = &execution.lease {
@@ -141,20 +167,30 @@ impl Store for MemoryStore {
         Ok(LeaseGrant::Acquired)
     }
 
-    fn renew_lease(&self, execution: &ExecutionId, holder: &LeaseHolder, now: OffsetDateTime) -> Result<()> {
+    fn renew_lease(
+        &self,
+        execution: &ExecutionId,
+        holder: &LeaseHolder,
+        now: OffsetDateTime,
+    ) -> Result<()> {
         let mut inner = self.lock();
         let execution = find(&mut inner, &execution.0)?;
         if let Some((current, heartbeat, _)) = &mut execution.lease
-            && current == holder {
-                *heartbeat = now;
-            }
+            && current == holder
+        {
+            *heartbeat = now;
+        }
         Ok(())
     }
 
     fn release_lease(&self, execution: &ExecutionId, holder: &LeaseHolder) -> Result<()> {
         let mut inner = self.lock();
         let execution = find(&mut inner, &execution.0)?;
-        if execution.lease.as_ref().is_some_and(|(current, _, _)| current == holder) {
+        if execution
+            .lease
+            .as_ref()
+            .is_some_and(|(current, _, _)| current == holder)
+        {
             execution.lease = None;
         }
         Ok(())
@@ -162,8 +198,14 @@ impl Store for MemoryStore {
 
     fn commit(&self, execution: &ExecutionId, checkpoint: &Checkpoint) -> Result<()> {
         let mut inner = self.lock();
-        if inner.commit_limit.is_some_and(|limit| inner.commits >= limit) {
-            return Err(StoreError::Backend { message: "the store refuses commits (simulated crash)".into(), source: None });
+        if inner
+            .commit_limit
+            .is_some_and(|limit| inner.commits >= limit)
+        {
+            return Err(StoreError::Backend {
+                message: "the store refuses commits (simulated crash)".into(),
+                source: None,
+            });
         }
         inner.commits += 1;
         let execution = find(&mut inner, &execution.0)?;
@@ -175,12 +217,17 @@ impl Store for MemoryStore {
             execution.scopes.insert(scope.key, scope.clone());
         }
         for compensation in &checkpoint.compensations {
-            execution.compensations.insert(compensation.step, compensation.clone());
+            execution
+                .compensations
+                .insert(compensation.step, compensation.clone());
         }
         let record = execution.record.as_mut().expect("created");
         if let Some(status) = &checkpoint.status {
             record.status = status.clone();
-            if matches!(status, ExecutionStatus::Running | ExecutionStatus::RollingBack) {
+            if matches!(
+                status,
+                ExecutionStatus::Running | ExecutionStatus::RollingBack
+            ) {
                 record.stopped_at = None;
             }
         }

@@ -98,9 +98,17 @@ pub enum StepStatus {
     FannedOut { children: u32 },
     /// Finished; `output` is what went to the next state. For Tasks, `parameters` and the
     /// raw `result` are kept for compensation.
-    Succeeded { output: Value, parameters: Option<Value>, result: Option<Value> },
+    Succeeded {
+        output: Value,
+        parameters: Option<Value>,
+        result: Option<Value>,
+    },
     /// Failed and caught: execution went on at `next`.
-    Caught { error: String, cause: String, next: String },
+    Caught {
+        error: String,
+        cause: String,
+        next: String,
+    },
     /// Failed, not caught: the scope failed with it.
     Failed { error: String, cause: String },
 }

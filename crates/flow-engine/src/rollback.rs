@@ -17,9 +17,10 @@
 //! price of never leaving an orphan behind.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
-use flow_lang::model::{Compensation, Duration as AslDuration, StateKind, StateMachine};
 use flow_lang::Bindings;
+use flow_lang::model::{Compensation, Duration as AslDuration, StateKind, StateMachine};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde_json::{Value, json};
@@ -31,7 +32,9 @@ use crate::core::retry::{self, RetryDecision};
 use crate::core::{Effect, ExecutionContext, Input, Transition};
 use crate::history::{EventKind, HistoryEvent};
 use crate::ids::{ExecutionId, ScopeKey, StepId};
-use crate::records::{Checkpoint, CompensationRecord, CompensationStatus, DurableState, ExecutionStatus, StepStatus};
+use crate::records::{
+    Checkpoint, CompensationRecord, CompensationStatus, DurableState, ExecutionStatus, StepStatus,
+};
 use crate::task::{TaskError, TaskRequest};
 
 /// A timeout given in seconds (a `...Path` one is not evaluated during rollback).
@@ -51,7 +54,9 @@ pub fn is_not_found(error: &TaskError) -> bool {
         .cause
         .rsplit_once("Error Code: ")
         .map(|(_, rest)| rest.trim_end_matches(')').trim());
-    std::iter::once(error.error.as_str()).chain(code_in_cause).any(names_not_found)
+    std::iter::once(error.error.as_str())
+        .chain(code_in_cause)
+        .any(names_not_found)
 }
 
 fn names_not_found(name: &str) -> bool {
@@ -63,11 +68,21 @@ fn names_not_found(name: &str) -> bool {
 enum Phase {
     Waiting,
     /// The step's own task, sent again to learn its outcome (see the module's comment).
-    Recovering { attempt: u32 },
+    Recovering {
+        attempt: u32,
+    },
     /// The compensation's `Lookup` call, made before the compensation itself.
-    LookingUp { attempt: u32, recovering: bool },
-    Running { attempt: u32 },
-    Backoff { attempt: u32, wake_at: OffsetDateTime },
+    LookingUp {
+        attempt: u32,
+        recovering: bool,
+    },
+    Running {
+        attempt: u32,
+    },
+    Backoff {
+        attempt: u32,
+        wake_at: OffsetDateTime,
+    },
     Done,
     Failed,
 }
@@ -123,18 +138,24 @@ impl Rollback {
         id: ExecutionId,
         context: ExecutionContext,
         seed: u64,
-        machine: &StateMachine,
+        machine: &Arc<StateMachine>,
         durable: &DurableState,
         now: OffsetDateTime,
     ) -> Result<Rollback, RebuildError> {
         let catalog = Catalog::new(machine);
-        let steps: HashMap<StepId, &crate::records::StepRecord> = durable.steps.iter().map(|s| (s.id, s)).collect();
+        let steps: HashMap<StepId, &crate::records::StepRecord> =
+            durable.steps.iter().map(|s| (s.id, s)).collect();
         let mut machines: HashMap<ScopeKey, (MachineIndex, String)> = HashMap::new();
         machines.insert(ScopeKey::Root, (Catalog::ROOT, String::new()));
         let done: HashMap<StepId, bool> = durable
             .compensations
             .iter()
-            .map(|c| (c.step, matches!(c.status, CompensationStatus::Succeeded { .. })))
+            .map(|c| {
+                (
+                    c.step,
+                    matches!(c.status, CompensationStatus::Succeeded { .. }),
+                )
+            })
             .collect();
         // A compensation in flight when the previous rollback died may have done its work:
         // it is sent again as `recovering`, so a handler can adopt instead of repeating.
@@ -149,26 +170,50 @@ impl Rollback {
         let mut items = BTreeMap::new();
         for step in &durable.steps {
             let (parameters, result, finished, in_flight) = match &step.status {
-                StepStatus::Succeeded { parameters: Some(parameters), result, .. } => {
+                StepStatus::Succeeded {
+                    parameters: Some(parameters),
+                    result,
+                    ..
+                } => {
                     let finished = step.finished_event.unwrap_or(u64::MAX);
-                    (parameters.clone(), result.clone().unwrap_or(Value::Null), finished, None)
+                    (
+                        parameters.clone(),
+                        result.clone().unwrap_or(Value::Null),
+                        finished,
+                        None,
+                    )
                 }
-                StepStatus::Running { parameters, attempt } => (parameters.clone(), Value::Null, u64::MAX, Some(*attempt)),
+                StepStatus::Running {
+                    parameters,
+                    attempt,
+                } => (parameters.clone(), Value::Null, u64::MAX, Some(*attempt)),
                 _ => continue,
             };
             let (machine_index, _) = resolve(step.scope, &steps, &catalog, &mut machines)?;
             let machine = catalog.machine(machine_index);
-            let Some(StateKind::Task(task)) = machine.states.get(&step.state).map(|s| &s.kind) else { continue };
-            let Some(compensation) = &task.compensate else { continue };
-            let already_compensated = done.contains_key(&step.id) || interrupted.contains_key(&step.id);
-            let recover = in_flight.filter(|_| !already_compensated).map(|attempt| Recover {
-                record: (*step).clone(),
-                resource: task.resource.clone(),
-                parameters: parameters.clone(),
-                attempt,
-                timeout: seconds(task.timeout.as_ref()),
-            });
-            let phase = if done.get(&step.id).copied().unwrap_or(false) { Phase::Done } else { Phase::Waiting };
+            let Some(StateKind::Task(task)) = machine.states.get(&step.state).map(|s| &s.kind)
+            else {
+                continue;
+            };
+            let Some(compensation) = &task.compensate else {
+                continue;
+            };
+            let already_compensated =
+                done.contains_key(&step.id) || interrupted.contains_key(&step.id);
+            let recover = in_flight
+                .filter(|_| !already_compensated)
+                .map(|attempt| Recover {
+                    record: (*step).clone(),
+                    resource: task.resource.clone(),
+                    parameters: parameters.clone(),
+                    attempt,
+                    timeout: seconds(task.timeout.as_ref()),
+                });
+            let phase = if done.get(&step.id).copied().unwrap_or(false) {
+                Phase::Done
+            } else {
+                Phase::Waiting
+            };
             items.insert(
                 step.id,
                 Item {
@@ -224,7 +269,11 @@ impl Rollback {
         }
         match input {
             Input::Continue => {}
-            Input::TaskCompleted { step, attempt, result } => self.completed(step, attempt, result),
+            Input::TaskCompleted {
+                step,
+                attempt,
+                result,
+            } => self.completed(step, attempt, result),
             Input::TimerFired { step } => self.timer_fired(step),
         }
         if !self.is_finished() {
@@ -280,7 +329,11 @@ impl Rollback {
                 self.recover(id);
                 continue;
             }
-            match self.items.get_mut(&id).and_then(|item| item.interrupted_attempt.take()) {
+            match self
+                .items
+                .get_mut(&id)
+                .and_then(|item| item.interrupted_attempt.take())
+            {
                 Some(attempt) => self.invoke(id, attempt + 1, true),
                 None => self.invoke(id, 1, false),
             }
@@ -292,15 +345,26 @@ impl Rollback {
         if let Some(lookup) = &item.compensation.lookup
             && item.subject.get("Lookup").is_none()
         {
-            self.look_up(id, attempt, recovering, lookup.resource.clone(), lookup.parameters.clone());
+            self.look_up(
+                id,
+                attempt,
+                recovering,
+                lookup.resource.clone(),
+                lookup.parameters.clone(),
+            );
             return;
         }
-        let Some(parameters) = self.evaluate(id, item.compensation.parameters.as_ref()) else { return };
+        let Some(parameters) = self.evaluate(id, item.compensation.parameters.as_ref()) else {
+            return;
+        };
         let timeout = seconds(item.compensation.timeout.as_ref());
         self.items.get_mut(&id).expect("planned").phase = Phase::Running { attempt };
         self.compensations.push(CompensationRecord {
             step: id,
-            status: CompensationStatus::Running { attempt, parameters: parameters.clone() },
+            status: CompensationStatus::Running {
+                attempt,
+                parameters: parameters.clone(),
+            },
         });
         self.event(
             EventKind::CompensationScheduled,
@@ -330,9 +394,15 @@ impl Rollback {
 
     /// A compensation's (or its lookup's) Parameters evaluated against the step's subject;
     /// `None` when evaluation failed, which fails the compensation.
-    fn evaluate(&mut self, id: StepId, template: Option<&flow_lang::template::Template>) -> Option<Value> {
+    fn evaluate(
+        &mut self,
+        id: StepId,
+        template: Option<&flow_lang::template::Template>,
+    ) -> Option<Value> {
         let item = &self.items[&id];
-        let context = self.context.for_state(&item.state, self.now, Some(item.retries.iter().sum()));
+        let context =
+            self.context
+                .for_state(&item.state, self.now, Some(item.retries.iter().sum()));
         let evaluated = match template {
             Some(template) => template.evaluate(&Bindings::new(&item.subject, &context)),
             None => Ok(item.subject.clone()),
@@ -356,8 +426,13 @@ impl Rollback {
         template: Option<flow_lang::template::Template>,
     ) {
         let item = self.items[&id].clone();
-        let Some(parameters) = self.evaluate(id, template.as_ref()) else { return };
-        self.items.get_mut(&id).expect("planned").phase = Phase::LookingUp { attempt, recovering };
+        let Some(parameters) = self.evaluate(id, template.as_ref()) else {
+            return;
+        };
+        self.items.get_mut(&id).expect("planned").phase = Phase::LookingUp {
+            attempt,
+            recovering,
+        };
         self.event(
             EventKind::CompensationScheduled,
             Some(id),
@@ -381,7 +456,10 @@ impl Rollback {
             recovering: false,
             timeout_seconds: None,
         };
-        self.effects.push(Effect::Invoke { request, deadline: None });
+        self.effects.push(Effect::Invoke {
+            request,
+            deadline: None,
+        });
     }
 
     /// Sends an in-flight step's own task again, as `recovering` (see the module's comment).
@@ -409,7 +487,9 @@ impl Rollback {
             recovering: true,
             timeout_seconds: recover.timeout,
         };
-        let deadline = recover.timeout.map(|s| self.now + time::Duration::seconds(s as i64));
+        let deadline = recover
+            .timeout
+            .map(|s| self.now + time::Duration::seconds(s as i64));
         self.effects.push(Effect::Invoke { request, deadline });
     }
 
@@ -431,37 +511,64 @@ impl Rollback {
                     result: Some(value),
                 };
                 record.finished_event = Some(self.last_event + 1);
-                self.event(EventKind::InFlightStepRecovered, Some(id), json!({"name": name, "step": id.0}));
+                self.event(
+                    EventKind::InFlightStepRecovered,
+                    Some(id),
+                    json!({"name": name, "step": id.0}),
+                );
                 self.steps.push(record);
             }
             Err(error) => {
-                let cause = format!("its step was in flight and sending its task again failed: {}: {}", error.error, error.cause);
+                let cause = format!(
+                    "its step was in flight and sending its task again failed: {}: {}",
+                    error.error, error.cause
+                );
                 self.failed(id, error.error, cause);
             }
         }
     }
 
     fn completed(&mut self, id: StepId, attempt: u32, result: Result<Value, TaskError>) {
-        let Some(item) = self.items.get(&id) else { return };
+        let Some(item) = self.items.get(&id) else {
+            return;
+        };
         if item.phase == (Phase::Recovering { attempt }) {
             self.recovered(id, result);
             return;
         }
         let result = match (&item.phase, result) {
-            (Phase::LookingUp { attempt: current, recovering }, Ok(found)) if *current == attempt => {
+            (
+                Phase::LookingUp {
+                    attempt: current,
+                    recovering,
+                },
+                Ok(found),
+            ) if *current == attempt => {
                 let recovering = *recovering;
                 self.items.get_mut(&id).expect("planned").subject["Lookup"] = found;
                 self.invoke(id, attempt, recovering);
                 return;
             }
             // Nothing to look up means nothing left to undo.
-            (Phase::LookingUp { attempt: current, .. }, Err(error)) if *current == attempt && is_not_found(&error) => {
+            (
+                Phase::LookingUp {
+                    attempt: current, ..
+                },
+                Err(error),
+            ) if *current == attempt && is_not_found(&error) => {
                 Ok(json!({"Lookup": {"Error": error.error, "Cause": error.cause}}))
             }
-            (Phase::LookingUp { attempt: current, .. }, Err(error)) if *current == attempt => Err(error),
+            (
+                Phase::LookingUp {
+                    attempt: current, ..
+                },
+                Err(error),
+            ) if *current == attempt => Err(error),
             (Phase::Running { attempt: current }, result) if *current == attempt => match result {
                 Ok(value) => Ok(value),
-                Err(error) if is_not_found(&error) => Ok(json!({"Error": error.error, "Cause": error.cause})),
+                Err(error) if is_not_found(&error) => {
+                    Ok(json!({"Error": error.error, "Cause": error.cause}))
+                }
                 Err(error) => Err(error),
             },
             _ => return,
@@ -470,16 +577,33 @@ impl Rollback {
             Ok(value) => {
                 self.items.get_mut(&id).expect("planned").phase = Phase::Done;
                 let name = self.items[&id].state.clone();
-                self.compensations.push(CompensationRecord { step: id, status: CompensationStatus::Succeeded { result: value.clone() } });
-                self.event(EventKind::CompensationSucceeded, Some(id), json!({"name": name, "output": value, "step": id.0}));
+                self.compensations.push(CompensationRecord {
+                    step: id,
+                    status: CompensationStatus::Succeeded {
+                        result: value.clone(),
+                    },
+                });
+                self.event(
+                    EventKind::CompensationSucceeded,
+                    Some(id),
+                    json!({"name": name, "output": value, "step": id.0}),
+                );
             }
             Err(error) => {
                 let item = self.items.get_mut(&id).expect("planned");
-                match retry::decide(&item.compensation.retry, &item.retries, &error.error, &mut self.rng) {
+                match retry::decide(
+                    &item.compensation.retry,
+                    &item.retries,
+                    &error.error,
+                    &mut self.rng,
+                ) {
                     RetryDecision::After { rule, delay } => {
                         item.retries[rule] += 1;
                         let wake_at = self.now + delay;
-                        item.phase = Phase::Backoff { attempt: attempt + 1, wake_at };
+                        item.phase = Phase::Backoff {
+                            attempt: attempt + 1,
+                            wake_at,
+                        };
                         let name = item.state.clone();
                         self.event(
                             EventKind::CompensationFailed,
@@ -500,7 +624,10 @@ impl Rollback {
         let name = item.state.clone();
         self.compensations.push(CompensationRecord {
             step: id,
-            status: CompensationStatus::Failed { error: error.clone(), cause: cause.clone() },
+            status: CompensationStatus::Failed {
+                error: error.clone(),
+                cause: cause.clone(),
+            },
         });
         self.event(
             EventKind::CompensationFailed,
@@ -510,7 +637,9 @@ impl Rollback {
     }
 
     fn timer_fired(&mut self, id: StepId) {
-        let Some(item) = self.items.get(&id) else { return };
+        let Some(item) = self.items.get(&id) else {
+            return;
+        };
         if let Phase::Backoff { attempt, wake_at } = item.phase {
             if wake_at <= self.now {
                 self.invoke(id, attempt, false);
@@ -521,27 +650,43 @@ impl Rollback {
     }
 
     fn finish_if_done(&mut self) {
-        let busy = self
-            .items
-            .values()
-            .any(|i| {
-                matches!(
-                    i.phase,
-                    Phase::Running { .. } | Phase::Backoff { .. } | Phase::Recovering { .. } | Phase::LookingUp { .. }
-                )
-            });
+        let busy = self.items.values().any(|i| {
+            matches!(
+                i.phase,
+                Phase::Running { .. }
+                    | Phase::Backoff { .. }
+                    | Phase::Recovering { .. }
+                    | Phase::LookingUp { .. }
+            )
+        });
         if busy {
             return;
         }
-        let failed: Vec<StepId> = self.items.iter().filter(|(_, i)| i.phase == Phase::Failed).map(|(id, _)| *id).collect();
-        let blocked: Vec<u64> = self.items.iter().filter(|(_, i)| i.phase == Phase::Waiting).map(|(id, _)| id.0).collect();
+        let failed: Vec<StepId> = self
+            .items
+            .iter()
+            .filter(|(_, i)| i.phase == Phase::Failed)
+            .map(|(id, _)| *id)
+            .collect();
+        let blocked: Vec<u64> = self
+            .items
+            .iter()
+            .filter(|(_, i)| i.phase == Phase::Waiting)
+            .map(|(id, _)| id.0)
+            .collect();
         if failed.is_empty() && blocked.is_empty() {
             self.event(EventKind::RollbackSucceeded, None, json!({}));
             self.status = ExecutionStatus::RolledBack;
         } else {
             let ids: Vec<u64> = failed.iter().map(|s| s.0).collect();
-            self.event(EventKind::RollbackFailed, None, json!({"failedSteps": ids, "blockedSteps": blocked}));
-            self.status = ExecutionStatus::RollbackFailed { failed_steps: failed };
+            self.event(
+                EventKind::RollbackFailed,
+                None,
+                json!({"failedSteps": ids, "blockedSteps": blocked}),
+            );
+            self.status = ExecutionStatus::RollbackFailed {
+                failed_steps: failed,
+            };
         }
         self.status_changed = true;
     }

@@ -37,8 +37,15 @@ impl From<SecretError> for TaskError {
 /// `env:<VAR>` (the variable).
 pub fn resolve(reference: &str) -> Result<String, SecretError> {
     match SecretReference::parse(reference).map_err(SecretError::Malformed)? {
-        SecretReference::File(path) => std::fs::read_to_string(&path).map_err(|e| SecretError::File { path, reason: e.kind().to_string() }),
-        SecretReference::Env(variable) => std::env::var(&variable).map_err(|_| SecretError::Env(variable)),
+        SecretReference::File(path) => {
+            std::fs::read_to_string(&path).map_err(|e| SecretError::File {
+                path,
+                reason: e.kind().to_string(),
+            })
+        }
+        SecretReference::Env(variable) => {
+            std::env::var(&variable).map_err(|_| SecretError::Env(variable))
+        }
     }
 }
 
@@ -48,9 +55,14 @@ pub fn resolve_secrets(parameters: &Value) -> Result<Value, SecretError> {
         let reference = reference.map_err(SecretError::Malformed)?;
         let value = match reference {
             SecretReference::File(path) => {
-                std::fs::read_to_string(&path).map_err(|e| SecretError::File { path, reason: e.kind().to_string() })?
+                std::fs::read_to_string(&path).map_err(|e| SecretError::File {
+                    path,
+                    reason: e.kind().to_string(),
+                })?
             }
-            SecretReference::Env(variable) => std::env::var(&variable).map_err(|_| SecretError::Env(variable))?,
+            SecretReference::Env(variable) => {
+                std::env::var(&variable).map_err(|_| SecretError::Env(variable))?
+            }
         };
         return Ok(Value::String(value));
     }
@@ -62,7 +74,12 @@ pub fn resolve_secrets(parameters: &Value) -> Result<Value, SecretError> {
             }
             Value::Object(resolved)
         }
-        Value::Array(items) => Value::Array(items.iter().map(resolve_secrets).collect::<Result<_, _>>()?),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(resolve_secrets)
+                .collect::<Result<_, _>>()?,
+        ),
         other => other.clone(),
     })
 }
@@ -98,8 +115,12 @@ mod tests {
         });
         assert!(contains_secret(&parameters));
         let resolved = resolve_secrets(&parameters).unwrap();
-        assert_eq!(resolved, json!({"Certificate": "public", "PrivateKey": "PRIVATE", "List": ["PRIVATE"]}));
-        let missing = resolve_secrets(&json!({"K": {"Flow.Secret": "file:/no/such/secret"}})).unwrap_err();
+        assert_eq!(
+            resolved,
+            json!({"Certificate": "public", "PrivateKey": "PRIVATE", "List": ["PRIVATE"]})
+        );
+        let missing =
+            resolve_secrets(&json!({"K": {"Flow.Secret": "file:/no/such/secret"}})).unwrap_err();
         assert!(missing.to_string().contains("/no/such/secret"));
         std::fs::remove_dir_all(dir).ok();
     }

@@ -14,7 +14,10 @@ pub enum StoreError {
     #[error("an execution named '{0}' already exists")]
     DuplicateName(String),
     #[error("execution {execution} is driven by {holder}")]
-    LeaseHeld { execution: ExecutionId, holder: LeaseHolder },
+    LeaseHeld {
+        execution: ExecutionId,
+        holder: LeaseHolder,
+    },
     /// The backend failed (IO, corruption, full disk, locked database...).
     #[error("{message}")]
     Backend {
@@ -71,7 +74,12 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<LeaseGrant>;
 
     /// Records that the holder is still alive.
-    fn renew_lease(&self, execution: &ExecutionId, holder: &LeaseHolder, now: OffsetDateTime) -> Result<()>;
+    fn renew_lease(
+        &self,
+        execution: &ExecutionId,
+        holder: &LeaseHolder,
+        now: OffsetDateTime,
+    ) -> Result<()>;
 
     fn release_lease(&self, execution: &ExecutionId, holder: &LeaseHolder) -> Result<()>;
 

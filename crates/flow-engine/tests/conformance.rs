@@ -9,10 +9,16 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use flow_engine::{Engine, EngineConfig, ExecutionStatus, Interrupt, ManualClock, MemoryStore, NewRun, observer::Silent};
+use flow_engine::{
+    Engine, EngineConfig, ExecutionStatus, Interrupt, ManualClock, MemoryStore, NewRun,
+    observer::Silent,
+};
 use serde_json::Value;
 
-const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/conformance/cases.jsonl");
+const CORPUS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../tests/conformance/cases.jsonl"
+);
 const KNOWN_FAILURES: &str = include_str!("data/conformance_known_failures.txt");
 
 #[derive(Debug)]
@@ -28,7 +34,10 @@ async fn run_case(case: &Value) -> Verdict {
         Vec::new(),
         Arc::new(ManualClock::instant(start)),
         Arc::new(Silent),
-        EngineConfig { seed: Some(7), ..EngineConfig::default() },
+        EngineConfig {
+            seed: Some(7),
+            ..EngineConfig::default()
+        },
     );
     let run = NewRun {
         definition_path: "conformance.json".into(),
@@ -37,11 +46,18 @@ async fn run_case(case: &Value) -> Verdict {
         name: None,
         rollback_on_failure: false,
     };
-    let outcome = match tokio::time::timeout(std::time::Duration::from_secs(10), engine.start(run, Interrupt::never())).await {
+    let outcome = match tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        engine.start(run, Interrupt::never()),
+    )
+    .await
+    {
         Err(_) => return Verdict::Fail("did not finish".into()),
         Ok(Err(error)) => {
             let detail = match &error {
-                flow_engine::EngineError::BadDefinition(d) => format!("{error}: {:?}", d.first().map(|d| (&d.pointer, &d.message))),
+                flow_engine::EngineError::BadDefinition(d) => {
+                    format!("{error}: {:?}", d.first().map(|d| (&d.pointer, &d.message)))
+                }
                 _ => format!("{error}"),
             };
             return Verdict::Fail(detail);
@@ -60,13 +76,17 @@ async fn run_case(case: &Value) -> Verdict {
         }
         (ExecutionStatus::Failed { error, cause }, Some("FAILED")) => {
             if let Some(want) = expected.get("error").and_then(Value::as_str)
-                && !text_matches(error, want, wildcards) {
-                    return Verdict::Fail(format!("error {error:?} expected {want:?} (cause {cause:?})"));
-                }
+                && !text_matches(error, want, wildcards)
+            {
+                return Verdict::Fail(format!(
+                    "error {error:?} expected {want:?} (cause {cause:?})"
+                ));
+            }
             if let Some(want) = expected.get("cause").and_then(Value::as_str)
-                && !text_matches(cause, want, wildcards) {
-                    return Verdict::Fail(format!("cause {cause:?} expected {want:?}"));
-                }
+                && !text_matches(cause, want, wildcards)
+            {
+                return Verdict::Fail(format!("cause {cause:?} expected {want:?}"));
+            }
             Verdict::Pass
         }
         (status, want) => Verdict::Fail(format!("status {status:?} expected {want:?}")),
@@ -78,9 +98,13 @@ async fn run_case(case: &Value) -> Verdict {
 fn same(actual: &Value, expected: &Value, wildcards: bool) -> bool {
     match (actual, expected) {
         (Value::Number(a), Value::Number(b)) => a.as_f64() == b.as_f64(),
-        (Value::Array(a), Value::Array(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same(x, y, wildcards)),
+        (Value::Array(a), Value::Array(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same(x, y, wildcards))
+        }
         (Value::Object(a), Value::Object(b)) => {
-            a.len() == b.len() && b.iter().all(|(k, y)| a.get(k).is_some_and(|x| same(x, y, wildcards)))
+            a.len() == b.len()
+                && b.iter()
+                    .all(|(k, y)| a.get(k).is_some_and(|x| same(x, y, wildcards)))
         }
         (Value::String(a), Value::String(b)) => text_matches(a, b, wildcards),
         (_, Value::String(b)) if wildcards && is_placeholder(b) => true,
@@ -107,7 +131,9 @@ fn text_matches(actual: &str, expected: &str, wildcards: bool) -> bool {
         return true;
     }
     while let Some(open) = rest.find('<') {
-        let Some(close) = rest[open..].find('>') else { break };
+        let Some(close) = rest[open..].find('>') else {
+            break;
+        };
         parts.push(rest[..open].to_string());
         rest = rest[open + close + 1..].to_string();
     }
@@ -160,8 +186,13 @@ async fn conformance_corpus() {
                 }
             }
             Verdict::Fail(reason) => {
-                if std::env::var_os("FLOW_CONFORMANCE_VERBOSE").is_some() || (tier == 1 && !known.contains_key(name.as_str())) {
-                    eprintln!("tier {tier} FAIL {name}\n    {}", reason.chars().take(400).collect::<String>());
+                if std::env::var_os("FLOW_CONFORMANCE_VERBOSE").is_some()
+                    || (tier == 1 && !known.contains_key(name.as_str()))
+                {
+                    eprintln!(
+                        "tier {tier} FAIL {name}\n    {}",
+                        reason.chars().take(400).collect::<String>()
+                    );
                 }
                 if tier == 1 && !known.contains_key(name.as_str()) {
                     unexpected.push(name);
@@ -175,10 +206,17 @@ async fn conformance_corpus() {
     for name in &fixed {
         eprintln!("now passing, remove from the known failures: {name}");
     }
-    assert!(unexpected.is_empty(), "{} tier-1 case(s) failed unexpectedly", unexpected.len());
+    assert!(
+        unexpected.is_empty(),
+        "{} tier-1 case(s) failed unexpectedly",
+        unexpected.len()
+    );
     // Floors for the tiers that are not asserted case by case: they may only go up.
     for (tier, floor) in [(2u64, 21usize), (4, 48)] {
         let reached = passed.get(&tier).map(|p| p.0).unwrap_or(0);
-        assert!(reached >= floor, "tier {tier}: {reached} passed, fewer than the {floor} reached before");
+        assert!(
+            reached >= floor,
+            "tier {tier}: {reached} passed, fewer than the {floor} reached before"
+        );
     }
 }

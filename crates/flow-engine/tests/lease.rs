@@ -32,17 +32,33 @@ async fn a_second_driver_is_refused_while_the_first_holds_the_lease() {
     match second.resume("leased", Interrupt::never()).await {
         Err(error @ EngineError::LeaseHeld { .. }) => {
             assert_eq!(error.exit_code(), 2);
-            let EngineError::LeaseHeld { holder: held_by, .. } = &error else { unreachable!() };
+            let EngineError::LeaseHeld {
+                holder: held_by, ..
+            } = &error
+            else {
+                unreachable!()
+            };
             assert_eq!(held_by, &holder("first-host"));
             assert!(error.to_string().contains("first-host"), "{error}");
         }
         other => panic!("expected LeaseHeld, got {other:?}"),
     }
-    assert!(matches!(second.rollback("leased", Interrupt::never()).await, Err(EngineError::LeaseHeld { .. })));
+    assert!(matches!(
+        second.rollback("leased", Interrupt::never()).await,
+        Err(EngineError::LeaseHeld { .. })
+    ));
 
     recorder.open_gate();
     let outcome = running.await.unwrap().unwrap();
-    assert_eq!(outcome.status, ExecutionStatus::Succeeded { output: json!({"echo": {"x": 1}}) });
+    assert_eq!(
+        outcome.status,
+        ExecutionStatus::Succeeded {
+            output: json!({"echo": {"x": 1}})
+        }
+    );
     // Released at the end: the second engine may act now (and finds nothing to resume).
-    assert!(matches!(second.resume("leased", Interrupt::never()).await, Err(EngineError::NotResumable { .. })));
+    assert!(matches!(
+        second.resume("leased", Interrupt::never()).await,
+        Err(EngineError::NotResumable { .. })
+    ));
 }

@@ -28,7 +28,8 @@ async fn task_cases() {
         let ok = match (&outcome.status, expected["status"].as_str().unwrap()) {
             (ExecutionStatus::Succeeded { output }, "SUCCEEDED") => output == &expected["output"],
             (ExecutionStatus::Failed { error, cause }, "FAILED") => {
-                expected["error"] == json!(error) && expected.get("cause").is_none_or(|c| c == &json!(cause))
+                expected["error"] == json!(error)
+                    && expected.get("cause").is_none_or(|c| c == &json!(cause))
             }
             _ => false,
         };
@@ -58,12 +59,18 @@ async fn map_iterations_are_in_flight_together() {
     while recorder.calls().len() < 3 {
         tokio::task::yield_now().await;
     }
-    assert_eq!(recorder.calls().len(), 3, "three iterations in flight, the fourth waits for a slot");
+    assert_eq!(
+        recorder.calls().len(),
+        3,
+        "three iterations in flight, the fourth waits for a slot"
+    );
     recorder.open_gate();
     let outcome = running.await.unwrap().unwrap();
     assert_eq!(
         outcome.status,
-        ExecutionStatus::Succeeded { output: json!([{"echo": 1}, {"echo": 2}, {"echo": 3}, {"echo": 4}]) }
+        ExecutionStatus::Succeeded {
+            output: json!([{"echo": 1}, {"echo": 2}, {"echo": 3}, {"echo": 4}])
+        }
     );
 }
 
@@ -89,10 +96,11 @@ async fn a_panicking_handler_fails_the_step_instead_of_hanging() {
     );
     let run = NewRun {
         definition_path: "panic.json".into(),
-        definition_text: json!({"StartAt": "P", "States": {"P": {"Type": "Task", "Resource": "flow:test-panic",
+        definition_text:
+            json!({"StartAt": "P", "States": {"P": {"Type": "Task", "Resource": "flow:test-panic",
             "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}], "End": true},
             "Caught": {"Type": "Succeed"}}})
-        .to_string(),
+            .to_string(),
         input: json!({}),
         name: None,
         rollback_on_failure: false,

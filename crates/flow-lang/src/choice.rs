@@ -48,7 +48,9 @@ fn compare(comparison: &Comparison, bindings: &Bindings) -> Result<bool, AslErro
         let expected = comparison_flag(&comparison.operand);
         return Ok(variable.is_some() == expected);
     }
-    let Some(variable) = variable else { return Err(missing(&comparison.variable)) };
+    let Some(variable) = variable else {
+        return Err(missing(&comparison.variable));
+    };
     let operand = match &comparison.operand {
         Operand::Literal(value) => value.clone(),
         Operand::Path(path) => path.lookup(bindings)?.ok_or_else(|| missing(path))?,
@@ -66,24 +68,37 @@ pub(crate) fn holds(operator: Operator, variable: &Value, operand: &Value) -> bo
     use Operator as O;
     let flag = operand.as_bool() == Some(true);
     match operator {
-        O::StringEquals | O::StringLessThan | O::StringGreaterThan | O::StringLessThanEquals
+        O::StringEquals
+        | O::StringLessThan
+        | O::StringGreaterThan
+        | O::StringLessThanEquals
         | O::StringGreaterThanEquals => match (variable, operand) {
-            (Value::String(left), Value::String(right)) => ordered(operator, compare_strings(left, right)),
+            (Value::String(left), Value::String(right)) => {
+                ordered(operator, compare_strings(left, right))
+            }
             _ => false,
         },
         O::StringMatches => match (variable, operand) {
             (Value::String(text), Value::String(pattern)) => wildcard_match(pattern, text),
             _ => false,
         },
-        O::NumericEquals | O::NumericLessThan | O::NumericGreaterThan | O::NumericLessThanEquals
+        O::NumericEquals
+        | O::NumericLessThan
+        | O::NumericGreaterThan
+        | O::NumericLessThanEquals
         | O::NumericGreaterThanEquals => match (variable, operand) {
             (Value::Number(left), Value::Number(right)) => {
                 compare_numbers(left, right).is_some_and(|ordering| ordered(operator, ordering))
             }
             _ => false,
         },
-        O::BooleanEquals => matches!((variable, operand), (Value::Bool(l), Value::Bool(r)) if l == r),
-        O::TimestampEquals | O::TimestampLessThan | O::TimestampGreaterThan | O::TimestampLessThanEquals
+        O::BooleanEquals => {
+            matches!((variable, operand), (Value::Bool(l), Value::Bool(r)) if l == r)
+        }
+        O::TimestampEquals
+        | O::TimestampLessThan
+        | O::TimestampGreaterThan
+        | O::TimestampLessThanEquals
         | O::TimestampGreaterThanEquals => match (timestamp(variable), timestamp(operand)) {
             (Some(left), Some(right)) => ordered(operator, left.cmp(&right)),
             _ => false,
@@ -102,13 +117,15 @@ fn ordered(operator: Operator, ordering: Ordering) -> bool {
     match operator {
         O::StringEquals | O::NumericEquals | O::TimestampEquals => ordering == Ordering::Equal,
         O::StringLessThan | O::NumericLessThan | O::TimestampLessThan => ordering == Ordering::Less,
-        O::StringGreaterThan | O::NumericGreaterThan | O::TimestampGreaterThan => ordering == Ordering::Greater,
+        O::StringGreaterThan | O::NumericGreaterThan | O::TimestampGreaterThan => {
+            ordering == Ordering::Greater
+        }
         O::StringLessThanEquals | O::NumericLessThanEquals | O::TimestampLessThanEquals => {
             ordering != Ordering::Greater
         }
-        O::StringGreaterThanEquals | O::NumericGreaterThanEquals | O::TimestampGreaterThanEquals => {
-            ordering != Ordering::Less
-        }
+        O::StringGreaterThanEquals
+        | O::NumericGreaterThanEquals
+        | O::TimestampGreaterThanEquals => ordering != Ordering::Less,
         _ => false,
     }
 }
@@ -169,5 +186,9 @@ pub fn wildcard_match(pattern: &str, text: &str) -> bool {
             },
         }
     }
-    tokens.get(p..).unwrap_or_default().iter().all(|token| *token == Token::Any)
+    tokens
+        .get(p..)
+        .unwrap_or_default()
+        .iter()
+        .all(|token| *token == Token::Any)
 }

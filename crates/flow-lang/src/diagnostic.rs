@@ -14,7 +14,13 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn new(pointer: impl Into<String>, message: impl Into<String>) -> Self {
-        Diagnostic { pointer: pointer.into(), message: message.into(), hint: None, line: None, column: None }
+        Diagnostic {
+            pointer: pointer.into(),
+            message: message.into(),
+            hint: None,
+            line: None,
+            column: None,
+        }
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {

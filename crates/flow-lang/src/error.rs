@@ -14,7 +14,10 @@ pub struct AslError {
 
 impl AslError {
     pub fn new(error: impl Into<String>, cause: impl Into<String>) -> Self {
-        AslError { error: error.into(), cause: cause.into() }
+        AslError {
+            error: error.into(),
+            cause: cause.into(),
+        }
     }
 
     pub fn runtime(cause: impl Into<String>) -> Self {
@@ -37,7 +40,11 @@ pub struct Bindings<'a> {
 
 impl<'a> Bindings<'a> {
     pub fn new(input: &'a Value, context: &'a Value) -> Self {
-        Bindings { input, context, variables: None }
+        Bindings {
+            input,
+            context,
+            variables: None,
+        }
     }
 }
 
@@ -69,7 +76,9 @@ impl Failure {
     /// The error as a path or call evaluated on its own reports it (InputPath's wording).
     pub(crate) fn into_error(self) -> AslError {
         match self {
-            Failure::NotFound { path, detail } => AslError::runtime(format!("Invalid path '{path}' : {detail}")),
+            Failure::NotFound { path, detail } => {
+                AslError::runtime(format!("Invalid path '{path}' : {detail}"))
+            }
             Failure::Error(error) => error,
         }
     }

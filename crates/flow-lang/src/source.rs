@@ -2,13 +2,18 @@
 //!
 //! serde_json parses the value (so numbers and strings mean exactly what they mean everywhere
 //! else in flow, and bad JSON is reported with serde_json's line:column). A small scanner then
-//! walks the already-accepted text once to record, for every JSON pointer, the line:column of
-//! its key (object members) or value (array elements), and every key that appears twice in
-//! one object: serde_json keeps the last duplicate silently, but a duplicated state name is an
-//! error in ASL. A dedicated scanner costs ~150 lines and no dependency, and since it only ever
-//! sees text serde_json accepted, it need not handle malformed input.
+//! walks the already-accepted text to find every key that appears twice in one object:
+//! serde_json keeps the last duplicate silently, but a duplicated state name is an error in
+//! ASL. Where each pointer is written (line:column of its key, for object members, or of its
+//! value, for array elements) is only needed to show a diagnostic, so the same scanner records
+//! it on the first call to [`Source::position`], not on every load: for a 10,000-state
+//! definition the map of every pointer cost more than parsing the JSON. A dedicated scanner
+//! costs ~150 lines and no dependency, and since it only ever sees text serde_json accepted,
+//! it need not handle malformed input.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
 
 use serde_json::Value;
 
@@ -25,7 +30,9 @@ pub struct Position {
 #[derive(Debug, Clone)]
 pub struct Source {
     pub value: Value,
-    positions: HashMap<String, Position>,
+    text: String,
+    /// Every pointer's position, scanned when first asked for.
+    positions: OnceLock<HashMap<String, Position>>,
     /// Pointers of the second (and later) occurrences of a key within one object.
     pub duplicate_keys: Vec<String>,
 }
@@ -42,31 +49,24 @@ impl Source {
             }
             diagnostic
         })?;
-        let mut scanner = Scanner {
-            text: text.as_bytes(),
-            offset: 0,
-            line: 1,
-            column: 1,
-            positions: HashMap::new(),
-            duplicates: Vec::new(),
-        };
-        scanner.skip_whitespace();
-        let root = scanner.position();
-        scanner.positions.insert(String::new(), root);
-        scanner.value(String::new());
+        let duplicate_keys = Scanner::new(text, false).scan().duplicates;
         Ok(Source {
             value,
-            positions: scanner.positions,
-            duplicate_keys: scanner.duplicates,
+            text: text.to_string(),
+            positions: OnceLock::new(),
+            duplicate_keys,
         })
     }
 
     /// Where the member or element at `pointer` is written; for a pointer that does not exist
     /// (a missing field), the nearest enclosing one that does.
     pub fn position(&self, pointer: &str) -> Option<Position> {
+        let positions = self
+            .positions
+            .get_or_init(|| Scanner::new(&self.text, true).scan().positions);
         let mut pointer = pointer;
         loop {
-            if let Some(position) = self.positions.get(pointer) {
+            if let Some(position) = positions.get(pointer) {
                 return Some(*position);
             }
             let cut = pointer.rfind('/')?;
@@ -104,16 +104,42 @@ pub fn child_pointer(parent: &str, token: &str) -> String {
     format!("{parent}/{}", escape_token(token))
 }
 
+/// One walk over accepted JSON text. `pointer` is the pointer of the value being scanned,
+/// one buffer extended and cut back as the walk goes down and up, so a pointer string is
+/// only allocated for what is kept.
 struct Scanner<'a> {
     text: &'a [u8],
     offset: usize,
     line: usize,
     column: usize,
+    pointer: String,
+    /// Whether to record `positions` (see [`Source::position`]).
+    record: bool,
     positions: HashMap<String, Position>,
     duplicates: Vec<String>,
 }
 
-impl Scanner<'_> {
+impl<'a> Scanner<'a> {
+    fn new(text: &'a str, record: bool) -> Scanner<'a> {
+        Scanner {
+            text: text.as_bytes(),
+            offset: 0,
+            line: 1,
+            column: 1,
+            pointer: String::new(),
+            record,
+            positions: HashMap::new(),
+            duplicates: Vec::new(),
+        }
+    }
+
+    fn scan(mut self) -> Self {
+        self.skip_whitespace();
+        self.mark(self.position());
+        self.value();
+        self
+    }
+
     fn peek(&self) -> Option<u8> {
         self.text.get(self.offset).copied()
     }
@@ -137,18 +163,27 @@ impl Scanner<'_> {
         }
     }
 
+    /// Records `at` for the current pointer (the first occurrence wins).
+    fn mark(&mut self, at: Position) {
+        if self.record && !self.positions.contains_key(&self.pointer) {
+            self.positions.insert(self.pointer.clone(), at);
+        }
+    }
+
     fn skip_whitespace(&mut self) {
         while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
             self.bump();
         }
     }
 
-    /// Scans the value starting here (whitespace already skipped), recording nested pointers.
-    fn value(&mut self, pointer: String) {
+    /// Scans the value starting here (whitespace already skipped), whose pointer is
+    /// `self.pointer`.
+    fn value(&mut self) {
+        let depth = self.pointer.len();
         match self.peek() {
             Some(b'{') => {
                 self.bump();
-                let mut seen = std::collections::HashSet::new();
+                let mut seen = HashSet::new();
                 loop {
                     self.skip_whitespace();
                     match self.peek() {
@@ -164,15 +199,17 @@ impl Scanner<'_> {
                     }
                     let at = self.position();
                     let key = self.string();
-                    let member = child_pointer(&pointer, &key);
+                    self.pointer.push('/');
+                    self.pointer.push_str(&escape_token(&key));
                     if !seen.insert(key) {
-                        self.duplicates.push(member.clone());
+                        self.duplicates.push(self.pointer.clone());
                     }
-                    self.positions.insert(member.clone(), at);
+                    self.positions_insert_member(at);
                     self.skip_whitespace();
                     self.bump(); // ':'
                     self.skip_whitespace();
-                    self.value(member);
+                    self.value();
+                    self.pointer.truncate(depth);
                 }
             }
             Some(b'[') => {
@@ -191,21 +228,20 @@ impl Scanner<'_> {
                         }
                         _ => {}
                     }
-                    let element = format!("{pointer}/{index}");
-                    let at = self.position();
-                    self.positions.entry(element.clone()).or_insert(at);
-                    self.value(element);
+                    use std::fmt::Write as _;
+                    let _ = write!(self.pointer, "/{index}");
+                    self.mark(self.position());
+                    self.value();
+                    self.pointer.truncate(depth);
                     index += 1;
                 }
             }
             Some(b'"') => {
-                let at = self.position();
-                self.positions.entry(pointer).or_insert(at);
+                self.mark(self.position());
                 self.string();
             }
             _ => {
-                let at = self.position();
-                self.positions.entry(pointer).or_insert(at);
+                self.mark(self.position());
                 while matches!(self.peek(), Some(b) if !matches!(b, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r'))
                 {
                     self.bump();
@@ -214,13 +250,23 @@ impl Scanner<'_> {
         }
     }
 
-    /// Scans a string literal and returns it decoded.
-    fn string(&mut self) -> String {
+    /// An object member is placed at its key (a later duplicate replaces the earlier one, as
+    /// serde_json keeps the later value).
+    fn positions_insert_member(&mut self, at: Position) {
+        if self.record {
+            self.positions.insert(self.pointer.clone(), at);
+        }
+    }
+
+    /// Scans a string literal and returns it decoded (borrowed when it has no escapes).
+    fn string(&mut self) -> Cow<'a, str> {
         let start = self.offset;
+        let mut escaped = false;
         self.bump(); // opening quote
         while let Some(byte) = self.peek() {
             match byte {
                 b'\\' => {
+                    escaped = true;
                     self.bump();
                     self.bump();
                 }
@@ -231,8 +277,13 @@ impl Scanner<'_> {
                 _ => self.bump(),
             }
         }
-        let literal = std::str::from_utf8(&self.text[start..self.offset]).unwrap_or("\"\"");
-        serde_json::from_str(literal).unwrap_or_default()
+        let text: &'a [u8] = self.text;
+        let literal = std::str::from_utf8(&text[start..self.offset]).unwrap_or("\"\"");
+        if escaped {
+            Cow::Owned(serde_json::from_str(literal).unwrap_or_default())
+        } else {
+            Cow::Borrowed(&literal[1..literal.len().saturating_sub(1).max(1)])
+        }
     }
 }
 

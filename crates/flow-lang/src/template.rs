@@ -5,8 +5,8 @@ use serde_json::{Map, Value};
 
 use crate::diagnostic::Diagnostic;
 use crate::error::{AslError, Bindings, Failure};
-use crate::intrinsics::{Call, Random, SystemRandom};
 use crate::intrinsics::text::to_json;
+use crate::intrinsics::{Call, Random, SystemRandom};
 use crate::path::Path;
 
 /// A compiled template: the JSON shape with its dynamic values already parsed.
@@ -34,7 +34,10 @@ struct Field {
 enum FieldValue {
     Node(Node),
     /// `key` is the field as written (with `.$`), for error messages.
-    Dynamic { key: String, expr: ValueExpr },
+    Dynamic {
+        key: String,
+        expr: ValueExpr,
+    },
 }
 
 /// What a `"key.$"` value (or `ErrorPath`, `CausePath`) can be.
@@ -50,11 +53,15 @@ impl ValueExpr {
     /// Parses the string value of a `"key.$"` field.
     pub fn parse(source: &str) -> Result<ValueExpr, String> {
         if source.starts_with('$') {
-            Path::parse(source).map(ValueExpr::Path).map_err(|error| error.0)
+            Path::parse(source)
+                .map(ValueExpr::Path)
+                .map_err(|error| error.0)
         } else if source.starts_with("States.") {
             Call::parse(source).map(ValueExpr::Intrinsic)
         } else {
-            Err(format!("'{source}' is neither a path (starting with '$') nor an intrinsic function call"))
+            Err(format!(
+                "'{source}' is neither a path (starting with '$') nor an intrinsic function call"
+            ))
         }
     }
 
@@ -70,22 +77,33 @@ impl ValueExpr {
         self.evaluate_with(bindings, &mut SystemRandom)
     }
 
-    pub fn evaluate_with(&self, bindings: &Bindings, random: &mut dyn Random) -> Result<Value, AslError> {
+    pub fn evaluate_with(
+        &self,
+        bindings: &Bindings,
+        random: &mut dyn Random,
+    ) -> Result<Value, AslError> {
         self.run(bindings, random).map_err(Failure::into_error)
     }
 
     /// Evaluates as the value of the field `field` (e.g. `ErrorPath`, `CausePath`, `x.$`): a path
     /// that names nothing is worded as AWS does, "The JSONPath '$.x' specified for the field
     /// 'ErrorPath' could not be found in the input '{...}'".
-    pub fn evaluate_field(&self, field: &str, bindings: &Bindings, random: &mut dyn Random) -> Result<Value, AslError> {
-        self.run(bindings, random).map_err(|failure| worded_for_field(failure, field, bindings))
+    pub fn evaluate_field(
+        &self,
+        field: &str,
+        bindings: &Bindings,
+        random: &mut dyn Random,
+    ) -> Result<Value, AslError> {
+        self.run(bindings, random)
+            .map_err(|failure| worded_for_field(failure, field, bindings))
     }
 
     fn run(&self, bindings: &Bindings, random: &mut dyn Random) -> Result<Value, Failure> {
         match self {
-            ValueExpr::Path(path) => path
-                .evaluate(bindings)
-                .map_err(|miss| Failure::NotFound { path: path.as_str().to_string(), detail: miss.0 }),
+            ValueExpr::Path(path) => path.evaluate(bindings).map_err(|miss| Failure::NotFound {
+                path: path.as_str().to_string(),
+                detail: miss.0,
+            }),
             ValueExpr::Intrinsic(call) => call.run(bindings, random),
         }
     }
@@ -111,7 +129,11 @@ impl Template {
     pub fn compile(value: &Value, pointer: &str) -> Result<Template, Vec<Diagnostic>> {
         let mut diagnostics = Vec::new();
         let root = compile_node(value, pointer, &mut diagnostics);
-        if diagnostics.is_empty() { Ok(Template { root }) } else { Err(diagnostics) }
+        if diagnostics.is_empty() {
+            Ok(Template { root })
+        } else {
+            Err(diagnostics)
+        }
     }
 
     pub fn evaluate(&self, bindings: &Bindings) -> Result<Value, AslError> {
@@ -119,7 +141,11 @@ impl Template {
     }
 
     /// Evaluates with the given randomness for `States.UUID` and `States.MathRandom`.
-    pub fn evaluate_with(&self, bindings: &Bindings, random: &mut dyn Random) -> Result<Value, AslError> {
+    pub fn evaluate_with(
+        &self,
+        bindings: &Bindings,
+        random: &mut dyn Random,
+    ) -> Result<Value, AslError> {
         evaluate_node(&self.root, bindings, random)
     }
 
@@ -180,11 +206,18 @@ fn compile_node(value: &Value, pointer: &str, diagnostics: &mut Vec<Diagnostic>)
                     None => {
                         let node = compile_node(child, &child_pointer, diagnostics);
                         dynamic |= !matches!(node, Node::Literal(_));
-                        fields.push(Field { name: key.clone(), value: FieldValue::Node(node) });
+                        fields.push(Field {
+                            name: key.clone(),
+                            value: FieldValue::Node(node),
+                        });
                     }
                 }
             }
-            if dynamic { Node::Object(fields) } else { Node::Literal(value.clone()) }
+            if dynamic {
+                Node::Object(fields)
+            } else {
+                Node::Literal(value.clone())
+            }
         }
         Value::Array(items) => {
             let nodes: Vec<Node> = items
@@ -202,20 +235,26 @@ fn compile_node(value: &Value, pointer: &str, diagnostics: &mut Vec<Diagnostic>)
     }
 }
 
-fn evaluate_node(node: &Node, bindings: &Bindings, random: &mut dyn Random) -> Result<Value, AslError> {
+fn evaluate_node(
+    node: &Node,
+    bindings: &Bindings,
+    random: &mut dyn Random,
+) -> Result<Value, AslError> {
     match node {
         Node::Literal(value) => Ok(value.clone()),
-        Node::Array(items) => {
-            items.iter().map(|item| evaluate_node(item, bindings, random)).collect::<Result<Vec<_>, _>>().map(Value::Array)
-        }
+        Node::Array(items) => items
+            .iter()
+            .map(|item| evaluate_node(item, bindings, random))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::Array),
         Node::Object(fields) => {
             let mut out = Map::with_capacity(fields.len());
             for field in fields {
                 let value = match &field.value {
                     FieldValue::Node(node) => evaluate_node(node, bindings, random)?,
-                    FieldValue::Dynamic { key, expr } => {
-                        expr.run(bindings, random).map_err(|failure| worded_for_field(failure, key, bindings))?
-                    }
+                    FieldValue::Dynamic { key, expr } => expr
+                        .run(bindings, random)
+                        .map_err(|failure| worded_for_field(failure, key, bindings))?,
                 };
                 out.insert(field.name.clone(), value);
             }

@@ -12,13 +12,20 @@ fn run(name: &str, case: &Value) -> Result<(), String> {
     let input = case.get("input").cloned().unwrap_or(json!({}));
     let context = case.get("context").cloned().unwrap_or(json!({}));
     let bindings = Bindings::new(&input, &context);
-    common::check(name, case, choice::evaluate(&rule, &bindings).map(Value::Bool))
+    common::check(
+        name,
+        case,
+        choice::evaluate(&rule, &bindings).map(Value::Bool),
+    )
 }
 
 #[test]
 fn choice_cases() {
     let cases = common::cases("choice");
-    let failures: Vec<String> = cases.iter().filter_map(|(name, case)| run(name, case).err()).collect();
+    let failures: Vec<String> = cases
+        .iter()
+        .filter_map(|(name, case)| run(name, case).err())
+        .collect();
     common::report("choice", cases.len(), &failures);
 }
 
@@ -26,12 +33,23 @@ fn choice_cases() {
 #[test]
 fn every_operator_is_covered() {
     let cases = common::cases("choice");
-    let text: String = cases.iter().map(|(_, case)| case["rule"].to_string()).collect();
+    let text: String = cases
+        .iter()
+        .map(|(_, case)| case["rule"].to_string())
+        .collect();
     for operator in Operator::ALL {
-        assert!(text.contains(&format!("\"{}\"", operator.name())), "no case uses {}", operator.name());
+        assert!(
+            text.contains(&format!("\"{}\"", operator.name())),
+            "no case uses {}",
+            operator.name()
+        );
         // AWS has no StringMatchesPath, whatever the model allows.
         if operator.has_path_form() && operator != Operator::StringMatches {
-            assert!(text.contains(&format!("\"{}Path\"", operator.name())), "no case uses {}Path", operator.name());
+            assert!(
+                text.contains(&format!("\"{}Path\"", operator.name())),
+                "no case uses {}Path",
+                operator.name()
+            );
         }
     }
 }

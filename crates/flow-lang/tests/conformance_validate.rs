@@ -91,8 +91,7 @@ fn same_place(ours: &str, theirs: &str) -> bool {
 
 /// Rejections flow does not make yet, with why. A gap that closes is printed, not failed, so
 /// that the fix can land in any order with this list's update.
-const KNOWN_GAPS: &[(&str, &str)] = &[
-];
+const KNOWN_GAPS: &[(&str, &str)] = &[];
 
 fn known_gap(name: &str) -> Option<&'static str> {
     KNOWN_GAPS

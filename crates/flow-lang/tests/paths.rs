@@ -11,7 +11,11 @@ use serde_json::{Map, Value, json};
 
 fn run(name: &str, case: &Value) -> Result<(), String> {
     let source = case["path"].as_str().ok_or(format!("{name}: no path"))?;
-    let reference = case.get("reference").and_then(Value::as_bool).unwrap_or(false) || case.get("merge").is_some();
+    let reference = case
+        .get("reference")
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
+        || case.get("merge").is_some();
     if let Some(part) = case.get("parse_error").and_then(Value::as_str) {
         let error = if reference {
             ReferencePath::parse(source).err().map(|e| e.0)
@@ -26,15 +30,23 @@ fn run(name: &str, case: &Value) -> Result<(), String> {
     }
     let input = case.get("input").cloned().unwrap_or(json!({}));
     let context = case.get("context").cloned().unwrap_or(json!({}));
-    let variables: Map<String, Value> = case.get("variables").and_then(Value::as_object).cloned().unwrap_or_default();
+    let variables: Map<String, Value> = case
+        .get("variables")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
     let bindings = Bindings::new(&input, &context).with_variables(&variables);
     let result = if let Some(merge) = case.get("merge") {
         let path = ReferencePath::parse(source).map_err(|e| format!("{name}: {e}"))?;
         path.merge_into(merge["target"].clone(), merge["value"].clone())
     } else if reference {
-        ReferencePath::parse(source).map_err(|e| format!("{name}: {e}"))?.select(&bindings)
+        ReferencePath::parse(source)
+            .map_err(|e| format!("{name}: {e}"))?
+            .select(&bindings)
     } else {
-        Path::parse(source).map_err(|e| format!("{name}: {e}"))?.select(&bindings)
+        Path::parse(source)
+            .map_err(|e| format!("{name}: {e}"))?
+            .select(&bindings)
     };
     common::check(name, case, result)
 }
@@ -42,6 +54,9 @@ fn run(name: &str, case: &Value) -> Result<(), String> {
 #[test]
 fn path_cases() {
     let cases = common::cases("paths");
-    let failures: Vec<String> = cases.iter().filter_map(|(name, case)| run(name, case).err()).collect();
+    let failures: Vec<String> = cases
+        .iter()
+        .filter_map(|(name, case)| run(name, case).err())
+        .collect();
     common::report("path", cases.len(), &failures);
 }

@@ -18,11 +18,16 @@ fn run(name: &str, case: &Value) -> Result<(), String> {
             Err(diagnostics) => diagnostics,
         };
         if diagnostics.len() != wanted.len() {
-            return Err(format!("{name}: expected {} diagnostics, got {diagnostics:#?}", wanted.len()));
+            return Err(format!(
+                "{name}: expected {} diagnostics, got {diagnostics:#?}",
+                wanted.len()
+            ));
         }
         for (diagnostic, want) in diagnostics.iter().zip(wanted) {
             let part = want["message_contains"].as_str().unwrap_or_default();
-            if want["pointer"].as_str() != Some(diagnostic.pointer.as_str()) || !diagnostic.message.contains(part) {
+            if want["pointer"].as_str() != Some(diagnostic.pointer.as_str())
+                || !diagnostic.message.contains(part)
+            {
                 return Err(format!("{name}: expected {want}, got {diagnostic:?}"));
             }
         }
@@ -31,14 +36,25 @@ fn run(name: &str, case: &Value) -> Result<(), String> {
     let template = compiled.map_err(|diagnostics| format!("{name}: {diagnostics:?}"))?;
     let input = case.get("input").cloned().unwrap_or(json!({}));
     let context = case.get("context").cloned().unwrap_or(json!({}));
-    let variables: Map<String, Value> = case.get("variables").and_then(Value::as_object).cloned().unwrap_or_default();
+    let variables: Map<String, Value> = case
+        .get("variables")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
     let bindings = Bindings::new(&input, &context).with_variables(&variables);
-    common::check(name, case, template.evaluate_with(&bindings, &mut SeededRandom::new(0)))
+    common::check(
+        name,
+        case,
+        template.evaluate_with(&bindings, &mut SeededRandom::new(0)),
+    )
 }
 
 #[test]
 fn template_cases() {
     let cases = common::cases("templates");
-    let failures: Vec<String> = cases.iter().filter_map(|(name, case)| run(name, case).err()).collect();
+    let failures: Vec<String> = cases
+        .iter()
+        .filter_map(|(name, case)| run(name, case).err())
+        .collect();
     common::report("template", cases.len(), &failures);
 }

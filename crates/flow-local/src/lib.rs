@@ -149,7 +149,10 @@ mod tests {
 
     #[test]
     fn the_names_list_matches_the_resources() {
-        let names: Vec<&str> = Resource::ALL.iter().map(|resource| resource.name()).collect();
+        let names: Vec<&str> = Resource::ALL
+            .iter()
+            .map(|resource| resource.name())
+            .collect();
         assert_eq!(names, Resource::ALL_NAMES);
         for name in Resource::ALL_NAMES {
             assert_eq!(Resource::parse(name).map(Resource::name), Some(*name));

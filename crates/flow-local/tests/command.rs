@@ -199,7 +199,11 @@ async fn bad_parameters_fail_the_attempt_with_every_problem() {
         .await
         .unwrap_err();
     assert_eq!(error.error, "Flow.SecretUnavailable");
-    assert!(error.cause.contains("FLOW_TEST_NO_SUCH_VARIABLE"), "{}", error.cause);
+    assert!(
+        error.cause.contains("FLOW_TEST_NO_SUCH_VARIABLE"),
+        "{}",
+        error.cause
+    );
 }
 
 #[tokio::test]

@@ -14,8 +14,13 @@ pub fn run(args: GraphArgs) -> anyhow::Result<ExitCode> {
     let store = execution::open_for_reading(&args.state)?;
     let record = execution::find(&store, &args.target)?;
     let durable = store.load(&record.id).map_err(|e| anyhow!(e))?;
-    let machine = flow_lang::load(&record.definition)
-        .map_err(|d| anyhow!("the stored definition of {} no longer loads ({} problems)", record.id, d.len()))?;
+    let machine = flow_lang::load(&record.definition).map_err(|d| {
+        anyhow!(
+            "the stored definition of {} no longer loads ({} problems)",
+            record.id,
+            d.len()
+        )
+    })?;
     // Steps come in creation order, so the last one of a state wins: a state that failed
     // and then succeeded on resume shows as succeeded.
     let mut colours = HashMap::new();
@@ -23,7 +28,10 @@ pub fn run(args: GraphArgs) -> anyhow::Result<ExitCode> {
         colours.insert(step.state.clone(), colour(&step.status).to_string());
     }
     let fill = flow_lang::graph::fill_from(&colours);
-    print!("{}", super::graph::render(&flow_lang::compile(&machine), args.format, &fill));
+    print!(
+        "{}",
+        super::graph::render(&flow_lang::compile(&machine), args.format, &fill)
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -32,8 +40,9 @@ fn colour(status: &StepStatus) -> &'static str {
         StepStatus::Succeeded { .. } => "palegreen",
         StepStatus::Caught { .. } => "khaki",
         StepStatus::Failed { .. } => "salmon",
-        StepStatus::Running { .. } | StepStatus::Backoff { .. } | StepStatus::Waiting { .. } | StepStatus::FannedOut { .. } => {
-            "lightblue"
-        }
+        StepStatus::Running { .. }
+        | StepStatus::Backoff { .. }
+        | StepStatus::Waiting { .. }
+        | StepStatus::FannedOut { .. } => "lightblue",
     }
 }

@@ -18,8 +18,18 @@ pub fn run(args: HistoryArgs) -> anyhow::Result<ExitCode> {
         match args.output {
             OutputFormat::Json => println!("{}", event_json(event)),
             OutputFormat::Text => {
-                let name = event.details.get("name").and_then(|n| n.as_str()).unwrap_or("");
-                let mut line = format!("{:>5}  {}  {:<26} {}", event.id, rfc3339(event.timestamp), event.kind.as_str(), name);
+                let name = event
+                    .details
+                    .get("name")
+                    .and_then(|n| n.as_str())
+                    .unwrap_or("");
+                let mut line = format!(
+                    "{:>5}  {}  {:<26} {}",
+                    event.id,
+                    rfc3339(event.timestamp),
+                    event.kind.as_str(),
+                    name
+                );
                 if let Some(error) = event.details.get("error").and_then(|e| e.as_str()) {
                     line.push_str(&format!("  {error}"));
                 }

@@ -16,7 +16,10 @@ pub fn run(args: ListArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if !args.state.path.exists() {
-        eprintln!("no executions yet (no state database at \"{}\")", args.state.path.display());
+        eprintln!(
+            "no executions yet (no state database at \"{}\")",
+            args.state.path.display()
+        );
         return Ok(ExitCode::SUCCESS);
     }
     let store = execution::open_for_reading(&args.state)?;
@@ -36,9 +39,16 @@ pub fn run(args: ListArgs) -> anyhow::Result<ExitCode> {
             }
         }
         OutputFormat::Text => {
-            println!("{:<36}  {:<16}  {:<20}  {:<24}  DEFINITION", "EXECUTION", "STATUS", "NAME", "STARTED");
+            println!(
+                "{:<36}  {:<16}  {:<20}  {:<24}  DEFINITION",
+                "EXECUTION", "STATUS", "NAME", "STARTED"
+            );
             for e in &executions {
-                let name = if e.name == e.id.0 { "-" } else { e.name.as_str() };
+                let name = if e.name == e.id.0 {
+                    "-"
+                } else {
+                    e.name.as_str()
+                };
                 println!(
                     "{:<36}  {:<16}  {:<20}  {:<24}  {}",
                     e.id.0,

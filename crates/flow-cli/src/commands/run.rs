@@ -2,7 +2,8 @@
 
 use std::process::ExitCode;
 
-use anyhow::Context;
+use std::sync::Arc;
+
 use flow_engine::NewRun;
 
 use crate::cli::RunArgs;
@@ -11,9 +12,9 @@ use crate::{definition, execution};
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     // Everything that can be wrong with the request is checked before the database is
     // touched: a bad definition or input starts nothing.
-    let Some(_) = definition::load(&args.definition)? else { return Ok(ExitCode::from(2)) };
-    let text = std::fs::read_to_string(&args.definition)
-        .with_context(|| format!("cannot read the definition file \"{}\"", args.definition.display()))?;
+    let Some((text, machine)) = definition::load_text(&args.definition)? else {
+        return Ok(ExitCode::from(2));
+    };
     let input = execution::read_input(args.input.as_deref(), args.input_json.as_deref())?;
     execution::check_aws_environment()?;
     let store = execution::open_for_writing(&args.state)?;
@@ -25,6 +26,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         name: args.name,
         rollback_on_failure: args.rollback_on_failure,
     };
-    let result = execution::drive(|interrupt| engine.start(run, interrupt))?;
+    // The engine runs the machine validated above instead of parsing the text again.
+    let machine = Arc::new(machine.into_machine());
+    let result = execution::drive(|interrupt| engine.start_loaded(run, machine, interrupt))?;
     execution::finish(result, reporter.as_ref(), args.output)
 }

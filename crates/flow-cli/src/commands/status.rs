@@ -18,7 +18,11 @@ pub fn run(args: StatusArgs) -> anyhow::Result<ExitCode> {
     execution::print_summary(&value, args.output);
     if args.output == crate::cli::OutputFormat::Text {
         println!("{:<13}{}", "definition", record.definition_path);
-        println!("{:<13}{}", "started_at", crate::timestamps::rfc3339(record.started_at));
+        println!(
+            "{:<13}{}",
+            "started_at",
+            crate::timestamps::rfc3339(record.started_at)
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -14,7 +14,9 @@ pub struct PlainLines {
 
 impl PlainLines {
     pub fn new() -> Self {
-        PlainLines { tracker: Mutex::new(StepTracker::default()) }
+        PlainLines {
+            tracker: Mutex::new(StepTracker::default()),
+        }
     }
 }
 

@@ -34,23 +34,36 @@ impl ProgressBars {
         } else {
             "{elapsed_precise} [{bar:30}] {pos}/{len} steps {msg}"
         };
-        overall.set_style(ProgressStyle::with_template(template).expect("static template").progress_chars("=> "));
+        overall.set_style(
+            ProgressStyle::with_template(template)
+                .expect("static template")
+                .progress_chars("=> "),
+        );
         overall.enable_steady_tick(Duration::from_millis(200));
         ProgressBars {
             multi,
             overall,
-            inner: Mutex::new(Inner { tracker: StepTracker::default(), lines: HashMap::new() }),
+            inner: Mutex::new(Inner {
+                tracker: StepTracker::default(),
+                lines: HashMap::new(),
+            }),
             colour,
         }
     }
 
     fn step_style(&self) -> ProgressStyle {
-        let template = if self.colour { "  {spinner:.green} {msg} {elapsed:.dim}" } else { "  {spinner} {msg} {elapsed}" };
+        let template = if self.colour {
+            "  {spinner:.green} {msg} {elapsed:.dim}"
+        } else {
+            "  {spinner} {msg} {elapsed}"
+        };
         ProgressStyle::with_template(template).expect("static template")
     }
 
     fn describe(tracker: &StepTracker, step: StepId) -> String {
-        let Some(seen) = tracker.get(step) else { return format!("step {step}") };
+        let Some(seen) = tracker.get(step) else {
+            return format!("step {step}");
+        };
         let mut text = seen.state.clone();
         let branch = tracker.branch_label(seen.scope);
         if !branch.is_empty() {
@@ -95,16 +108,22 @@ impl Observer for ProgressBars {
                     }
                 };
                 let mark = if ok { "✓" } else { "✗" };
-                let _ = self
-                    .multi
-                    .println(format!("{mark} {} ({:.1?})", Self::describe(&inner.tracker, step), elapsed));
+                let _ = self.multi.println(format!(
+                    "{mark} {} ({:.1?})",
+                    Self::describe(&inner.tracker, step),
+                    elapsed
+                ));
                 self.overall.inc(1);
             }
             Change::Other => {}
         }
         match event.kind {
-            EventKind::ExecutionFailed | EventKind::RollbackFailed => self.overall.set_message("failed"),
-            EventKind::ExecutionSucceeded | EventKind::RollbackSucceeded => self.overall.set_message("done"),
+            EventKind::ExecutionFailed | EventKind::RollbackFailed => {
+                self.overall.set_message("failed")
+            }
+            EventKind::ExecutionSucceeded | EventKind::RollbackSucceeded => {
+                self.overall.set_message("done")
+            }
             EventKind::RollbackStarted => self.overall.set_message("rolling back"),
             _ => {}
         }

@@ -18,7 +18,10 @@ pub enum Change {
     Entered(StepId),
     /// A new attempt of a Task (scheduled again after a retriable failure).
     Attempt(StepId),
-    Finished { step: StepId, ok: bool },
+    Finished {
+        step: StepId,
+        ok: bool,
+    },
     /// Nothing the step lines show (execution events, map iterations, ...).
     Other,
 }
@@ -31,15 +34,30 @@ pub struct StepTracker {
 impl StepTracker {
     /// Folds one event in and says what it changed.
     pub fn apply(&mut self, event: &HistoryEvent) -> Change {
-        let Some(step) = event.step else { return Change::Other };
+        let Some(step) = event.step else {
+            return Change::Other;
+        };
         let name = event.kind.as_str();
-        let entered = name.ends_with("StateEntered") || event.kind == EventKind::CompensationScheduled;
+        let entered =
+            name.ends_with("StateEntered") || event.kind == EventKind::CompensationScheduled;
         if entered && !self.steps.contains_key(&step) {
-            let mut state = event.details.get("name").and_then(|n| n.as_str()).unwrap_or("?").to_string();
+            let mut state = event
+                .details
+                .get("name")
+                .and_then(|n| n.as_str())
+                .unwrap_or("?")
+                .to_string();
             if event.kind == EventKind::CompensationScheduled {
                 state = format!("undo {state}");
             }
-            self.steps.insert(step, SeenStep { state, scope: event.scope, attempt: 1 });
+            self.steps.insert(
+                step,
+                SeenStep {
+                    state,
+                    scope: event.scope,
+                    attempt: 1,
+                },
+            );
             // A Fail state has no exit: it is entered and over at once.
             if event.kind == EventKind::FailStateEntered {
                 return Change::Finished { step, ok: false };
@@ -48,7 +66,11 @@ impl StepTracker {
         }
         match event.kind {
             EventKind::TaskScheduled => {
-                let attempt = event.details.get("attempt").and_then(|a| a.as_u64()).unwrap_or(1) as u32;
+                let attempt = event
+                    .details
+                    .get("attempt")
+                    .and_then(|a| a.as_u64())
+                    .unwrap_or(1) as u32;
                 if let Some(seen) = self.steps.get_mut(&step) {
                     if attempt != seen.attempt {
                         seen.attempt = attempt;
@@ -61,7 +83,9 @@ impl StepTracker {
             EventKind::CompensationSucceeded => Change::Finished { step, ok: true },
             EventKind::CompensationFailed => Change::Finished { step, ok: false },
             EventKind::TaskFailed | EventKind::TaskTimedOut => Change::Other,
-            EventKind::ParallelStateFailed | EventKind::MapStateFailed => Change::Finished { step, ok: false },
+            EventKind::ParallelStateFailed | EventKind::MapStateFailed => {
+                Change::Finished { step, ok: false }
+            }
             _ => Change::Other,
         }
     }

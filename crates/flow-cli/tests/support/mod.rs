@@ -36,9 +36,16 @@ impl Default for Sandbox {
 
 impl Sandbox {
     pub fn new() -> Sandbox {
-        let dir = tempfile::Builder::new().prefix("flow-cli-test").tempdir().expect("a temporary directory");
+        let dir = tempfile::Builder::new()
+            .prefix("flow-cli-test")
+            .tempdir()
+            .expect("a temporary directory");
         let db = dir.path().join("state.db");
-        Sandbox { dir, db, spawned: AtomicUsize::new(0) }
+        Sandbox {
+            dir,
+            db,
+            spawned: AtomicUsize::new(0),
+        }
     }
 
     pub fn dir(&self) -> &Path {
@@ -77,7 +84,12 @@ impl Sandbox {
             .stdout(std::fs::File::create(&stdout).expect("stdout file"))
             .stderr(std::fs::File::create(&stderr).expect("stderr file"));
         let child = command.spawn().expect("the flow binary starts");
-        Running { child, stdout, stderr, description: format!("{command:?}") }
+        Running {
+            child,
+            stdout,
+            stderr,
+            description: format!("{command:?}"),
+        }
     }
 
     /// Runs `flow <args>` to its end (at most [`COMMAND_LIMIT`]).
@@ -109,7 +121,10 @@ impl Sandbox {
             return None;
         }
         let lines = outcome.json_lines();
-        lines.first().and_then(|line| line["execution_id"].as_str()).map(str::to_owned)
+        lines
+            .first()
+            .and_then(|line| line["execution_id"].as_str())
+            .map(str::to_owned)
     }
 }
 
@@ -137,7 +152,11 @@ impl Running {
             if Instant::now() >= deadline {
                 let _ = self.child.kill();
                 let status = self.child.wait().expect("wait after kill");
-                panic!("{} did not finish within {limit:?}:\n{}", self.description, self.outcome(status));
+                panic!(
+                    "{} did not finish within {limit:?}:\n{}",
+                    self.description,
+                    self.outcome(status)
+                );
             }
             std::thread::sleep(Duration::from_millis(10));
         }
@@ -192,7 +211,11 @@ pub struct Outcome {
 
 impl std::fmt::Display for Outcome {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "exit code: {:?} signal: {:?}\n--- stdout\n{}--- stderr\n{}", self.code, self.signal, self.stdout, self.stderr)
+        write!(
+            f,
+            "exit code: {:?} signal: {:?}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.signal, self.stdout, self.stderr
+        )
     }
 }
 
@@ -201,14 +224,22 @@ impl Outcome {
     pub fn json_lines(&self) -> Vec<Value> {
         self.stdout
             .lines()
-            .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("stdout line {line:?} is not JSON ({e}):\n{self}")))
+            .map(|line| {
+                serde_json::from_str(line)
+                    .unwrap_or_else(|e| panic!("stdout line {line:?} is not JSON ({e}):\n{self}"))
+            })
             .collect()
     }
 
     /// The last stdout line as JSON: the summary of `--output json`.
     pub fn last_json(&self) -> Value {
-        let line = self.stdout.lines().last().unwrap_or_else(|| panic!("no stdout:\n{self}"));
-        serde_json::from_str(line).unwrap_or_else(|e| panic!("last stdout line {line:?} is not JSON ({e}):\n{self}"))
+        let line = self
+            .stdout
+            .lines()
+            .last()
+            .unwrap_or_else(|| panic!("no stdout:\n{self}"));
+        serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("last stdout line {line:?} is not JSON ({e}):\n{self}"))
     }
 
     /// The `execution_id` line of a text summary.
@@ -222,7 +253,10 @@ impl Outcome {
 
     /// The summary's `execution_id`.
     pub fn execution_id(&self) -> String {
-        self.last_json()["execution_id"].as_str().unwrap_or_else(|| panic!("no execution_id:\n{self}")).to_owned()
+        self.last_json()["execution_id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no execution_id:\n{self}"))
+            .to_owned()
     }
 }
 
@@ -233,7 +267,10 @@ pub fn poll<T>(what: &str, limit: Duration, mut probe: impl FnMut() -> Option<T>
         if let Some(value) = probe() {
             return value;
         }
-        assert!(Instant::now() < deadline, "timed out after {limit:?} waiting for {what}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {limit:?} waiting for {what}"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -241,8 +278,11 @@ pub fn poll<T>(what: &str, limit: Duration, mut probe: impl FnMut() -> Option<T>
 /// A definition from `tests/data`, copied into the sandbox (so the stored definition path is a
 /// short relative name).
 pub fn definition(sandbox: &Sandbox, name: &str) -> String {
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name);
-    std::fs::copy(&source, sandbox.path(name)).unwrap_or_else(|e| panic!("{}: {e}", source.display()));
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name);
+    std::fs::copy(&source, sandbox.path(name))
+        .unwrap_or_else(|e| panic!("{}: {e}", source.display()));
     name.to_owned()
 }
 
@@ -254,5 +294,9 @@ pub fn events<'a>(history: &'a [Value], kind: &str) -> impl Iterator<Item = &'a 
 
 /// The lines of a text file (empty when it does not exist yet).
 pub fn lines_of(path: &Path) -> Vec<String> {
-    std::fs::read_to_string(path).unwrap_or_default().lines().map(str::to_owned).collect()
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_owned)
+        .collect()
 }

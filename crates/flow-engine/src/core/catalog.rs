@@ -18,22 +18,30 @@ pub struct Catalog {
 impl Catalog {
     pub const ROOT: MachineIndex = 0;
 
-    pub fn new(root: &StateMachine) -> Catalog {
-        let mut catalog = Catalog { machines: Vec::new(), children: HashMap::new() };
-        catalog.add(root);
+    /// The top level is shared, not copied (it can have thousands of states); the nested
+    /// machines are copied once each.
+    pub fn new(root: &Arc<StateMachine>) -> Catalog {
+        let mut catalog = Catalog {
+            machines: Vec::new(),
+            children: HashMap::new(),
+        };
+        catalog.add(root.clone());
         catalog
     }
 
-    fn add(&mut self, machine: &StateMachine) -> MachineIndex {
+    fn add(&mut self, machine: Arc<StateMachine>) -> MachineIndex {
         let index = self.machines.len();
-        self.machines.push(Arc::new(machine.clone()));
+        self.machines.push(machine.clone());
         for (name, state) in &machine.states {
             let nested: Vec<&StateMachine> = match &state.kind {
                 StateKind::Parallel(parallel) => parallel.branches.iter().collect(),
                 StateKind::Map(map) => vec![map.processor.as_ref()],
                 _ => continue,
             };
-            let indices = nested.into_iter().map(|m| self.add(m)).collect();
+            let indices = nested
+                .into_iter()
+                .map(|m| self.add(Arc::new(m.clone())))
+                .collect();
             self.children.insert((index, name.clone()), indices);
         }
         index

@@ -15,7 +15,10 @@ pub struct Placement {
 
 impl Default for Placement {
     fn default() -> Self {
-        Placement { region: "us-east-1".into(), account: "000000000000".into() }
+        Placement {
+            region: "us-east-1".into(),
+            account: "000000000000".into(),
+        }
     }
 }
 
@@ -43,7 +46,9 @@ impl ExecutionContext {
     ) -> Self {
         let Placement { region, account } = placement;
         ExecutionContext {
-            execution_arn: format!("arn:aws:states:{region}:{account}:execution:{machine_name}:{execution_name}"),
+            execution_arn: format!(
+                "arn:aws:states:{region}:{account}:execution:{machine_name}:{execution_name}"
+            ),
             name: execution_name.to_string(),
             input,
             role_arn: format!("arn:aws:iam::{account}:role/flow-{machine_name}"),
@@ -56,7 +61,12 @@ impl ExecutionContext {
 
     /// `$$` while a state runs. `State.RetryCount` exists only for the types that retry
     /// (Task, Parallel, Map), as on AWS.
-    pub fn for_state(&self, state: &str, entered: OffsetDateTime, retry_count: Option<u32>) -> Value {
+    pub fn for_state(
+        &self,
+        state: &str,
+        entered: OffsetDateTime,
+        retry_count: Option<u32>,
+    ) -> Value {
         let mut context = self.skeleton();
         context["State"] = self.state_part(state, entered, retry_count);
         context
@@ -84,7 +94,12 @@ impl ExecutionContext {
     }
 
     /// `$$.State` for a step.
-    pub(crate) fn state_part(&self, state: &str, entered: OffsetDateTime, retry_count: Option<u32>) -> Value {
+    pub(crate) fn state_part(
+        &self,
+        state: &str,
+        entered: OffsetDateTime,
+        retry_count: Option<u32>,
+    ) -> Value {
         let mut part = json!({
             "EnteredTime": timestamp(entered),
             "Name": state,
@@ -96,7 +111,13 @@ impl ExecutionContext {
     }
 
     /// `$$` while a Map's `ItemSelector` is evaluated for one item.
-    pub fn for_map_item(&self, state: &str, entered: OffsetDateTime, index: usize, value: &Value) -> Value {
+    pub fn for_map_item(
+        &self,
+        state: &str,
+        entered: OffsetDateTime,
+        index: usize,
+        value: &Value,
+    ) -> Value {
         let mut context = self.for_state(state, entered, None);
         context["Map"] = map_item(index, value);
         context
@@ -124,5 +145,7 @@ const TIMESTAMP: &[FormatItem<'static>] =
 
 /// A timestamp as Step Functions writes them in `$$`: UTC, milliseconds, `Z`.
 pub fn timestamp(at: OffsetDateTime) -> String {
-    at.to_offset(time::UtcOffset::UTC).format(TIMESTAMP).unwrap_or_default()
+    at.to_offset(time::UtcOffset::UTC)
+        .format(TIMESTAMP)
+        .unwrap_or_default()
 }

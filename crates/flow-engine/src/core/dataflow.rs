@@ -15,7 +15,11 @@ pub struct Scope<'a> {
 
 impl<'a> Scope<'a> {
     pub fn bindings(&self, input: &'a Value) -> Bindings<'a> {
-        Bindings { input, context: self.context, variables: self.variables }
+        Bindings {
+            input,
+            context: self.context,
+            variables: self.variables,
+        }
     }
 }
 
@@ -29,7 +33,11 @@ pub fn input_path(data: &DataFlow, raw: &Value, scope: Scope) -> Result<Value, A
 
 /// `Parameters`, `ItemSelector` or `ResultSelector`: the template evaluated against `input`,
 /// or `input` itself when there is none.
-pub fn template(template: Option<&Template>, input: Value, scope: Scope) -> Result<Value, AslError> {
+pub fn template(
+    template: Option<&Template>,
+    input: Value,
+    scope: Scope,
+) -> Result<Value, AslError> {
     match template {
         Some(template) => template.evaluate(&scope.bindings(&input)),
         None => Ok(input),
@@ -72,5 +80,7 @@ pub const PAYLOAD_LIMIT: usize = 256 * 1024;
 /// Whether a value is too large to pass between states.
 pub fn exceeds_payload_limit(value: &Value) -> bool {
     // Cheap bound first: serializing small values is not worth it.
-    serde_json::to_vec(value).map(|bytes| bytes.len() > PAYLOAD_LIMIT).unwrap_or(false)
+    serde_json::to_vec(value)
+        .map(|bytes| bytes.len() > PAYLOAD_LIMIT)
+        .unwrap_or(false)
 }

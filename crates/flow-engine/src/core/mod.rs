@@ -18,6 +18,7 @@ pub mod retry;
 mod states;
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::sync::Arc;
 
 use flow_lang::AslError;
 use flow_lang::model::{State, StateKind, StateMachine};
@@ -28,7 +29,9 @@ use time::OffsetDateTime;
 
 use crate::history::{EventKind, HistoryEvent};
 use crate::ids::{ExecutionId, ScopeKey, StepId};
-use crate::records::{Checkpoint, ExecutionStatus, ScopeRecord, ScopeStatus, StepRecord, StepStatus};
+use crate::records::{
+    Checkpoint, ExecutionStatus, ScopeRecord, ScopeStatus, StepRecord, StepStatus,
+};
 use crate::task::{TaskError, TaskRequest};
 
 use catalog::{Catalog, MachineIndex};
@@ -44,7 +47,11 @@ pub enum Input {
     /// Run whatever is ready: after creation, after a rebuild, after a [`Effect::Yield`].
     Continue,
     /// An attempt of a Task step ended (a handler returned, or its deadline passed).
-    TaskCompleted { step: StepId, attempt: u32, result: Result<Value, TaskError> },
+    TaskCompleted {
+        step: StepId,
+        attempt: u32,
+        result: Result<Value, TaskError>,
+    },
     /// A timer asked for by [`Effect::StartTimer`] fired.
     TimerFired { step: StepId },
 }
@@ -54,9 +61,15 @@ pub enum Input {
 pub enum Effect {
     /// Call the handler of `request.resource`; if `deadline` passes first, report the attempt
     /// as failed with `States.Timeout`.
-    Invoke { request: TaskRequest, deadline: Option<OffsetDateTime> },
+    Invoke {
+        request: TaskRequest,
+        deadline: Option<OffsetDateTime>,
+    },
     /// Report [`Input::TimerFired`] for `step` at `wake_at`.
-    StartTimer { step: StepId, wake_at: OffsetDateTime },
+    StartTimer {
+        step: StepId,
+        wake_at: OffsetDateTime,
+    },
     /// Nobody waits for this step's attempt any more (its branch was cancelled): drop it.
     Abandon { step: StepId },
     /// The transition budget ran out: apply [`Input::Continue`] again. Nothing needs to be
@@ -95,7 +108,11 @@ pub fn merge_checkpoint(earlier: &mut Checkpoint, later: Checkpoint) {
         }
     }
     for compensation in later.compensations {
-        match earlier.compensations.iter_mut().find(|c| c.step == compensation.step) {
+        match earlier
+            .compensations
+            .iter_mut()
+            .find(|c| c.step == compensation.step)
+        {
             Some(existing) => *existing = compensation,
             None => earlier.compensations.push(compensation),
         }
@@ -126,9 +143,24 @@ impl TransitionGroup {
     pub fn absorb(&mut self, later: Transition) {
         let (earlier, later_checkpoint) = (&mut self.transition.checkpoint, later.checkpoint);
         earlier.events.extend(later_checkpoint.events);
-        upsert(&mut earlier.steps, &mut self.steps, later_checkpoint.steps, |s| s.id);
-        upsert(&mut earlier.scopes, &mut self.scopes, later_checkpoint.scopes, |s| s.key);
-        upsert(&mut earlier.compensations, &mut self.compensations, later_checkpoint.compensations, |c| c.step);
+        upsert(
+            &mut earlier.steps,
+            &mut self.steps,
+            later_checkpoint.steps,
+            |s| s.id,
+        );
+        upsert(
+            &mut earlier.scopes,
+            &mut self.scopes,
+            later_checkpoint.scopes,
+            |s| s.key,
+        );
+        upsert(
+            &mut earlier.compensations,
+            &mut self.compensations,
+            later_checkpoint.compensations,
+            |c| c.step,
+        );
         if later_checkpoint.status.is_some() {
             earlier.status = later_checkpoint.status;
         }
@@ -151,7 +183,12 @@ impl TransitionGroup {
     }
 }
 
-fn upsert<T, K: std::hash::Hash + Eq>(records: &mut Vec<T>, index: &mut HashMap<K, usize>, later: Vec<T>, key: impl Fn(&T) -> K) {
+fn upsert<T, K: std::hash::Hash + Eq>(
+    records: &mut Vec<T>,
+    index: &mut HashMap<K, usize>,
+    later: Vec<T>,
+    key: impl Fn(&T) -> K,
+) {
     for record in later {
         match index.entry(key(&record)) {
             std::collections::hash_map::Entry::Occupied(at) => records[*at.get()] = record,
@@ -174,7 +211,13 @@ pub(crate) enum Next {
 #[derive(Debug)]
 pub(crate) enum Work {
     /// Run state `state` of `scope` with `input`, as a new step or re-running `reuse`.
-    Enter { scope: ScopeKey, state: String, input: Value, reuse: Option<StepId>, retries: Vec<u32> },
+    Enter {
+        scope: ScopeKey,
+        state: String,
+        input: Value,
+        reuse: Option<StepId>,
+        retries: Vec<u32>,
+    },
     /// Start a child scope at its machine's `StartAt`.
     StartScope { scope: ScopeKey },
     /// Send a Task step's recorded attempt again (it was in flight when a process died).
@@ -190,7 +233,8 @@ pub(crate) enum Work {
 pub(crate) struct FanOut {
     pub map: bool,
     pub total: u32,
-    pub pending: VecDeque<u32>,
+    /// The children not started yet, with their inputs, in index order.
+    pub pending: VecDeque<(u32, Value)>,
     pub running: u32,
     pub finished: u32,
     pub failures: u32,
@@ -291,7 +335,11 @@ pub struct Execution {
 impl Execution {
     /// A new execution: nothing has run; the first `apply(Continue)` records
     /// `ExecutionStarted` and runs up to the first effect.
-    pub fn start(setup: ExecutionSetup, machine: &StateMachine, now: OffsetDateTime) -> Execution {
+    pub fn start(
+        setup: ExecutionSetup,
+        machine: &Arc<StateMachine>,
+        now: OffsetDateTime,
+    ) -> Execution {
         let mut execution = Execution::empty(setup, machine, now);
         let input = execution.context.input.clone();
         execution.last_event = 0;
@@ -304,7 +352,11 @@ impl Execution {
         execution.scopes.insert(
             ScopeKey::Root,
             Scope {
-                record: ScopeRecord { key: ScopeKey::Root, input: input.clone(), status: ScopeStatus::Running },
+                record: ScopeRecord {
+                    key: ScopeKey::Root,
+                    input: input.clone(),
+                    status: ScopeStatus::Running,
+                },
                 machine: Catalog::ROOT,
                 current: None,
                 live: true,
@@ -315,11 +367,17 @@ impl Execution {
         );
         execution.dirty_scopes.insert(ScopeKey::Root);
         execution.status_changed = true;
-        execution.ready.push_back(Work::StartScope { scope: ScopeKey::Root });
+        execution.ready.push_back(Work::StartScope {
+            scope: ScopeKey::Root,
+        });
         execution
     }
 
-    pub(crate) fn empty(setup: ExecutionSetup, machine: &StateMachine, now: OffsetDateTime) -> Execution {
+    pub(crate) fn empty(
+        setup: ExecutionSetup,
+        machine: &Arc<StateMachine>,
+        now: OffsetDateTime,
+    ) -> Execution {
         Execution {
             id: setup.id,
             context: setup.context,
@@ -362,7 +420,11 @@ impl Execution {
         self.now = now;
         match input {
             Input::Continue => {}
-            Input::TaskCompleted { step, attempt, result } => self.task_completed(step, attempt, result),
+            Input::TaskCompleted {
+                step,
+                attempt,
+                result,
+            } => self.task_completed(step, attempt, result),
             Input::TimerFired { step } => self.timer_fired(step),
         }
         let mut budget = TRANSITION_BUDGET;
@@ -373,7 +435,9 @@ impl Execution {
                 }
                 break;
             }
-            let Some(work) = self.ready.pop_front() else { break };
+            let Some(work) = self.ready.pop_front() else {
+                break;
+            };
             budget -= 1;
             self.run(work);
         }
@@ -382,7 +446,13 @@ impl Execution {
 
     fn run(&mut self, work: Work) {
         match work {
-            Work::Enter { scope, state, input, reuse, retries } => self.enter(scope, &state, input, reuse, retries),
+            Work::Enter {
+                scope,
+                state,
+                input,
+                reuse,
+                retries,
+            } => self.enter(scope, &state, input, reuse, retries),
             Work::StartScope { scope } => self.start_scope(scope),
             Work::Reinvoke { step } => self.reinvoke(step),
             Work::Rearm { step } => self.rearm(step),
@@ -416,7 +486,10 @@ impl Execution {
             self.scopes.remove(&key);
         }
         let status = std::mem::take(&mut self.status_changed).then(|| self.status.clone());
-        let stopped_at = status.as_ref().filter(|_| self.is_finished()).map(|_| self.now);
+        let stopped_at = status
+            .as_ref()
+            .filter(|_| self.is_finished())
+            .map(|_| self.now);
         Transition {
             checkpoint: Checkpoint {
                 events: std::mem::take(&mut self.events),
@@ -434,16 +507,27 @@ impl Execution {
     // ---- events ----
 
     /// Records an event and returns its id.
-    pub(crate) fn event(&mut self, kind: EventKind, step: Option<StepId>, scope: ScopeKey, mut details: Value) -> u64 {
+    pub(crate) fn event(
+        &mut self,
+        kind: EventKind,
+        step: Option<StepId>,
+        scope: ScopeKey,
+        mut details: Value,
+    ) -> u64 {
         self.last_event += 1;
         let id = self.last_event;
-        let previous = self.scopes.get(&scope).map(|s| s.last_event).unwrap_or(id - 1);
+        let previous = self
+            .scopes
+            .get(&scope)
+            .map(|s| s.last_event)
+            .unwrap_or(id - 1);
         if let Some(s) = self.scopes.get_mut(&scope) {
             s.last_event = id;
             if !s.label.is_empty()
-                && let Value::Object(map) = &mut details {
-                    map.insert("branch".into(), Value::String(s.label.clone()));
-                }
+                && let Value::Object(map) = &mut details
+            {
+                map.insert("branch".into(), Value::String(s.label.clone()));
+            }
         }
         self.events.push(HistoryEvent {
             id,
@@ -476,11 +560,16 @@ impl Execution {
     /// The state definition of a step. The Arc keeps it alive while `self` is mutated.
     pub(crate) fn state_of(&self, id: StepId) -> (std::sync::Arc<StateMachine>, String) {
         let step = self.step(id);
-        (self.catalog.machine(step.machine), step.record.state.clone())
+        (
+            self.catalog.machine(step.machine),
+            step.record.state.clone(),
+        )
     }
 
     fn scope_is_live(&self, key: ScopeKey) -> bool {
-        self.scopes.get(&key).is_some_and(|s| s.live && matches!(s.record.status, ScopeStatus::Running))
+        self.scopes
+            .get(&key)
+            .is_some_and(|s| s.live && matches!(s.record.status, ScopeStatus::Running))
     }
 
     /// `$$` for a step. The value comes from a one-slot cache that keeps the part shared
@@ -494,9 +583,22 @@ impl Execution {
             .machine(step.machine)
             .states
             .get(&step.record.state)
-            .is_some_and(|s| matches!(s.kind, StateKind::Task(_) | StateKind::Parallel(_) | StateKind::Map(_)));
-        let state = self.context.state_part(&step.record.state, step.entered_at, retrying.then_some(retries));
-        let mut context = self.context_cache.borrow_mut().take().unwrap_or_else(|| self.context.skeleton());
+            .is_some_and(|s| {
+                matches!(
+                    s.kind,
+                    StateKind::Task(_) | StateKind::Parallel(_) | StateKind::Map(_)
+                )
+            });
+        let state = self.context.state_part(
+            &step.record.state,
+            step.entered_at,
+            retrying.then_some(retries),
+        );
+        let mut context = self
+            .context_cache
+            .borrow_mut()
+            .take()
+            .unwrap_or_else(|| self.context.skeleton());
         if let Value::Object(map) = &mut context {
             map.insert("State".into(), state);
             map.remove("Map");
@@ -512,19 +614,33 @@ impl Execution {
 
     /// The variables a step sees.
     pub(crate) fn variables_of(&self, id: StepId) -> serde_json::Map<String, Value> {
-        self.scopes.get(&self.step(id).record.scope).map(|s| s.variables.clone()).unwrap_or_default()
+        self.scopes
+            .get(&self.step(id).record.scope)
+            .map(|s| s.variables.clone())
+            .unwrap_or_default()
     }
 
     /// Evaluates an `Assign` with `$` = `input` and sets the variables in the step's scope.
     /// They are visible from the next state on (the step's own output was computed before).
-    pub(crate) fn assign(&mut self, id: StepId, assign: Option<&flow_lang::template::Template>, input: &Value) -> Result<(), AslError> {
+    pub(crate) fn assign(
+        &mut self,
+        id: StepId,
+        assign: Option<&flow_lang::template::Template>,
+        input: &Value,
+    ) -> Result<(), AslError> {
         let Some(assign) = assign else { return Ok(()) };
         let context = self.context_of(id);
         let variables = self.variables_of(id);
-        let bindings = flow_lang::Bindings { input, context: &context, variables: Some(&variables) };
+        let bindings = flow_lang::Bindings {
+            input,
+            context: &context,
+            variables: Some(&variables),
+        };
         let assigned = assign.evaluate(&bindings);
         self.recycle_context(context);
-        let Value::Object(assigned) = assigned? else { return Ok(()) };
+        let Value::Object(assigned) = assigned? else {
+            return Ok(());
+        };
         let scope = self.step(id).record.scope;
         if let Some(scope) = self.scopes.get_mut(&scope) {
             scope.variables.extend(assigned);
@@ -551,10 +667,23 @@ impl Execution {
         let scope = &self.scopes[&key];
         let machine = self.catalog.machine(scope.machine);
         let input = scope.record.input.clone();
-        self.ready.push_back(Work::Enter { scope: key, state: machine.start_at.clone(), input, reuse: None, retries: Vec::new() });
+        self.ready.push_back(Work::Enter {
+            scope: key,
+            state: machine.start_at.clone(),
+            input,
+            reuse: None,
+            retries: Vec::new(),
+        });
     }
 
-    fn enter(&mut self, scope_key: ScopeKey, name: &str, input: Value, reuse: Option<StepId>, retries: Vec<u32>) {
+    fn enter(
+        &mut self,
+        scope_key: ScopeKey,
+        name: &str,
+        input: Value,
+        reuse: Option<StepId>,
+        retries: Vec<u32>,
+    ) {
         if !self.scope_is_live(scope_key) {
             return;
         }
@@ -616,7 +745,14 @@ impl Execution {
     }
 
     /// A step finished normally with `output`: record it and go on.
-    pub(crate) fn complete(&mut self, id: StepId, output: Value, next: Next, parameters: Option<Value>, result: Option<Value>) {
+    pub(crate) fn complete(
+        &mut self,
+        id: StepId,
+        output: Value,
+        next: Next,
+        parameters: Option<Value>,
+        result: Option<Value>,
+    ) {
         if dataflow::exceeds_payload_limit(&output) {
             let state = self.step(id).record.state.clone();
             let cause = format!(
@@ -628,17 +764,34 @@ impl Execution {
         let (machine, name) = self.state_of(id);
         let state = &machine.states[&name];
         let scope = self.step(id).record.scope;
-        let exited = exited_kind(state).map(|kind| self.event(kind, Some(id), scope, json!({"name": name, "output": output})));
+        let exited = exited_kind(state).map(|kind| {
+            self.event(
+                kind,
+                Some(id),
+                scope,
+                json!({"name": name, "output": output}),
+            )
+        });
         let step = self.step_mut(id);
         step.record.finished_event = exited.or(Some(step.record.entered_event));
-        step.record.status = StepStatus::Succeeded { output: output.clone(), parameters, result };
+        step.record.status = StepStatus::Succeeded {
+            output: output.clone(),
+            parameters,
+            result,
+        };
         self.retired.insert(id);
         self.advance(scope, next, output);
     }
 
     pub(crate) fn advance(&mut self, scope: ScopeKey, next: Next, output: Value) {
         match next {
-            Next::State(state) => self.ready.push_back(Work::Enter { scope, state, input: output, reuse: None, retries: Vec::new() }),
+            Next::State(state) => self.ready.push_back(Work::Enter {
+                scope,
+                state,
+                input: output,
+                reuse: None,
+                retries: Vec::new(),
+            }),
             Next::End => self.scope_succeeded(scope, output),
         }
     }
@@ -648,16 +801,25 @@ impl Execution {
         let (machine, name) = self.state_of(id);
         let state = &machine.states[&name];
         let counts = self.step(id).retries.clone();
-        if let retry::RetryDecision::After { rule, delay } = retry::decide(state.retriers(), &counts, &error, &mut self.rng) {
+        if let retry::RetryDecision::After { rule, delay } =
+            retry::decide(state.retriers(), &counts, &error, &mut self.rng)
+        {
             let wake_at = self.now + delay;
             let step = self.step_mut(id);
             step.retries[rule] += 1;
             let (attempt, parameters) = match &step.record.status {
-                StepStatus::Running { attempt, parameters } => (attempt + 1, parameters.clone()),
+                StepStatus::Running {
+                    attempt,
+                    parameters,
+                } => (attempt + 1, parameters.clone()),
                 _ => (step.retries.iter().sum::<u32>() + 1, Value::Null),
             };
             step.last_error = Some((error, cause));
-            step.record.status = StepStatus::Backoff { attempt, parameters, wake_at };
+            step.record.status = StepStatus::Backoff {
+                attempt,
+                parameters,
+                wake_at,
+            };
             self.effects.push(Effect::StartTimer { step: id, wake_at });
             return;
         }
@@ -671,11 +833,21 @@ impl Execution {
             };
             match output {
                 Ok(output) => {
-                    let exited = exited_kind(state)
-                        .map(|kind| self.event(kind, Some(id), scope, json!({"name": name, "output": output})));
+                    let exited = exited_kind(state).map(|kind| {
+                        self.event(
+                            kind,
+                            Some(id),
+                            scope,
+                            json!({"name": name, "output": output}),
+                        )
+                    });
                     let step = self.step_mut(id);
                     step.record.finished_event = exited.or(Some(step.record.entered_event));
-                    step.record.status = StepStatus::Caught { error, cause, next: catcher.next.clone() };
+                    step.record.status = StepStatus::Caught {
+                        error,
+                        cause,
+                        next: catcher.next.clone(),
+                    };
                     self.retired.insert(id);
                     self.advance(scope, Next::State(catcher.next.clone()), output);
                 }
@@ -694,17 +866,27 @@ impl Execution {
         let last = self.last_event;
         let step = self.step_mut(id);
         step.record.finished_event = Some(last.max(step.record.entered_event));
-        step.record.status = StepStatus::Failed { error: error.clone(), cause: cause.clone() };
+        step.record.status = StepStatus::Failed {
+            error: error.clone(),
+            cause: cause.clone(),
+        };
         let scope = step.record.scope;
         self.retired.insert(id);
         self.scope_failed(scope, error, cause);
     }
 
     fn scope_succeeded(&mut self, key: ScopeKey, output: Value) {
-        self.scope_mut(key).record.status = ScopeStatus::Succeeded { output: output.clone() };
+        self.scope_mut(key).record.status = ScopeStatus::Succeeded {
+            output: output.clone(),
+        };
         match key {
             ScopeKey::Root => {
-                self.event(EventKind::ExecutionSucceeded, None, key, json!({"output": output}));
+                self.event(
+                    EventKind::ExecutionSucceeded,
+                    None,
+                    key,
+                    json!({"output": output}),
+                );
                 self.status = ExecutionStatus::Succeeded { output };
                 self.status_changed = true;
             }
@@ -716,10 +898,18 @@ impl Execution {
     }
 
     pub(crate) fn scope_failed(&mut self, key: ScopeKey, error: String, cause: String) {
-        self.scope_mut(key).record.status = ScopeStatus::Failed { error: error.clone(), cause: cause.clone() };
+        self.scope_mut(key).record.status = ScopeStatus::Failed {
+            error: error.clone(),
+            cause: cause.clone(),
+        };
         match key {
             ScopeKey::Root => {
-                self.event(EventKind::ExecutionFailed, None, key, json!({"error": error, "cause": cause}));
+                self.event(
+                    EventKind::ExecutionFailed,
+                    None,
+                    key,
+                    json!({"error": error, "cause": cause}),
+                );
                 self.status = ExecutionStatus::Failed { error, cause };
                 self.status_changed = true;
                 self.ready.clear();
@@ -733,16 +923,30 @@ impl Execution {
 
     /// Stops every live scope below `parent` and drops the attempts in flight there.
     pub(crate) fn abandon_children(&mut self, parent: StepId) {
-        let Some(total) = self.steps.get(&parent).and_then(|s| s.fan.as_ref()).map(|fan| fan.total) else { return };
+        let Some(total) = self
+            .steps
+            .get(&parent)
+            .and_then(|s| s.fan.as_ref())
+            .map(|fan| fan.total)
+        else {
+            return;
+        };
         for index in 0..total {
             let key = ScopeKey::Child { parent, index };
-            let Some(scope) = self.scopes.get_mut(&key) else { continue };
+            let Some(scope) = self.scopes.get_mut(&key) else {
+                continue;
+            };
             if !scope.live || !matches!(scope.record.status, ScopeStatus::Running) {
                 continue;
             }
             scope.live = false;
             // A finished step is no longer in memory: nothing to abandon then.
-            let Some(current) = scope.current.filter(|current| self.steps.contains_key(current)) else { continue };
+            let Some(current) = scope
+                .current
+                .filter(|current| self.steps.contains_key(current))
+            else {
+                continue;
+            };
             match &self.steps[&current].record.status {
                 StepStatus::Running { .. } => self.effects.push(Effect::Abandon { step: current }),
                 StepStatus::FannedOut { .. } => self.abandon_children(current),
@@ -754,8 +958,11 @@ impl Execution {
     // ---- inputs from the driver ----
 
     fn task_completed(&mut self, id: StepId, attempt: u32, result: Result<Value, TaskError>) {
-        let Some(step) = self.steps.get(&id) else { return };
-        let current = matches!(&step.record.status, StepStatus::Running { attempt: a, .. } if *a == attempt);
+        let Some(step) = self.steps.get(&id) else {
+            return;
+        };
+        let current =
+            matches!(&step.record.status, StepStatus::Running { attempt: a, .. } if *a == attempt);
         if !current || !self.scope_is_live(step.record.scope) || self.is_finished() {
             return; // a late answer for an abandoned or superseded attempt
         }
@@ -763,15 +970,19 @@ impl Execution {
     }
 
     fn timer_fired(&mut self, id: StepId) {
-        let Some(step) = self.steps.get(&id) else { return };
+        let Some(step) = self.steps.get(&id) else {
+            return;
+        };
         if !self.scope_is_live(step.record.scope) || self.is_finished() {
             return;
         }
         match step.record.status.clone() {
             StepStatus::Waiting { wake_at } if wake_at <= self.now => self.wait_elapsed(id),
-            StepStatus::Backoff { attempt, parameters, wake_at } if wake_at <= self.now => {
-                self.retry_now(id, attempt, parameters)
-            }
+            StepStatus::Backoff {
+                attempt,
+                parameters,
+                wake_at,
+            } if wake_at <= self.now => self.retry_now(id, attempt, parameters),
             StepStatus::Waiting { wake_at } | StepStatus::Backoff { wake_at, .. } => {
                 // Early (a clock that wakes sleepers before their time): ask again.
                 self.effects.push(Effect::StartTimer { step: id, wake_at });
@@ -794,13 +1005,23 @@ impl Execution {
                     .last_error
                     .clone()
                     .unwrap_or_else(|| ("States.Retry".into(), "superseded by a retry".into()));
-                let (scope, input, retries) = (step.record.scope, step.record.input.clone(), step.retries.clone());
+                let (scope, input, retries) = (
+                    step.record.scope,
+                    step.record.input.clone(),
+                    step.retries.clone(),
+                );
                 let last = self.last_event;
                 let step = self.step_mut(id);
                 step.record.status = StepStatus::Failed { error, cause };
                 step.record.finished_event = Some(last);
                 self.retired.insert(id);
-                self.ready.push_back(Work::Enter { scope, state: name, input, reuse: None, retries });
+                self.ready.push_back(Work::Enter {
+                    scope,
+                    state: name,
+                    input,
+                    reuse: None,
+                    retries,
+                });
             }
         }
     }
@@ -816,7 +1037,15 @@ impl Execution {
     }
 
     /// Builds the request of a Task attempt.
-    pub(crate) fn request(&self, id: StepId, resource: &str, attempt: u32, parameters: Value, recovering: bool, timeout: Option<u64>) -> TaskRequest {
+    pub(crate) fn request(
+        &self,
+        id: StepId,
+        resource: &str,
+        attempt: u32,
+        parameters: Value,
+        recovering: bool,
+        timeout: Option<u64>,
+    ) -> TaskRequest {
         TaskRequest {
             resource: resource.to_string(),
             parameters,

@@ -4,10 +4,11 @@
 //! execution re-runs its failed steps with their recorded input, and inside a Parallel or
 //! Map only the branches and iterations that did not succeed.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 
 use flow_lang::model::{StateKind, StateMachine};
-use serde_json::json;
+use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use crate::core::catalog::{Catalog, MachineIndex};
@@ -30,7 +31,12 @@ impl Execution {
     /// queued: apply [`crate::core::Input::Continue`] next. A FAILED execution is redriven
     /// (`ExecutionRedriven`, redrive count + 1); `setup.context.redrive_count` should already
     /// hold the new count.
-    pub fn rebuild(setup: ExecutionSetup, machine: &StateMachine, durable: &DurableState, now: OffsetDateTime) -> Result<Execution, RebuildError> {
+    pub fn rebuild(
+        setup: ExecutionSetup,
+        machine: &Arc<StateMachine>,
+        durable: &DurableState,
+        now: OffsetDateTime,
+    ) -> Result<Execution, RebuildError> {
         let redrive = match &durable.execution.status {
             ExecutionStatus::Running => false,
             ExecutionStatus::Failed { .. } => true,
@@ -46,7 +52,8 @@ impl Execution {
         execution.last_event = durable.last_event_id;
         execution.next_step = durable.steps.iter().map(|s| s.id.0).max().unwrap_or(0) + 1;
 
-        let steps: HashMap<StepId, &crate::records::StepRecord> = durable.steps.iter().map(|s| (s.id, s)).collect();
+        let steps: HashMap<StepId, &crate::records::StepRecord> =
+            durable.steps.iter().map(|s| (s.id, s)).collect();
         let mut by_scope: HashMap<ScopeKey, StepId> = HashMap::new();
         for step in &durable.steps {
             let entry = by_scope.entry(step.scope).or_insert(step.id);
@@ -76,25 +83,46 @@ impl Execution {
             return Err(RebuildError::Inconsistent("no top-level scope".into()));
         }
         for record in &durable.steps {
-            let (machine, _) = machines
-                .get(&record.scope)
-                .cloned()
-                .ok_or_else(|| RebuildError::Inconsistent(format!("step {} is in an unknown scope", record.id)))?;
-            let rules = execution.catalog.machine(machine).states.get(&record.state).map(|s| s.retriers().len()).unwrap_or(0);
+            let (machine, _) = machines.get(&record.scope).cloned().ok_or_else(|| {
+                RebuildError::Inconsistent(format!("step {} is in an unknown scope", record.id))
+            })?;
+            let rules = execution
+                .catalog
+                .machine(machine)
+                .states
+                .get(&record.state)
+                .map(|s| s.retriers().len())
+                .unwrap_or(0);
             let mut retries = vec![0; rules];
             // Which retrier counted is not recorded; charge the earlier attempts to the first.
-            if let (Some(first), StepStatus::Running { attempt, .. } | StepStatus::Backoff { attempt, .. }) = (retries.first_mut(), &record.status) {
+            if let (
+                Some(first),
+                StepStatus::Running { attempt, .. } | StepStatus::Backoff { attempt, .. },
+            ) = (retries.first_mut(), &record.status)
+            {
                 *first = attempt.saturating_sub(1);
             }
             execution.steps.insert(
                 record.id,
-                Step { record: record.clone(), machine, retries, entered_at: now, fan: None, last_error: None },
+                Step {
+                    record: record.clone(),
+                    machine,
+                    retries,
+                    entered_at: now,
+                    fan: None,
+                    last_error: None,
+                },
             );
         }
 
         if redrive {
             let count = durable.execution.redrive_count + 1;
-            execution.event(EventKind::ExecutionRedriven, None, ScopeKey::Root, json!({"redriveCount": count}));
+            execution.event(
+                EventKind::ExecutionRedriven,
+                None,
+                ScopeKey::Root,
+                json!({"redriveCount": count}),
+            );
             execution.status = ExecutionStatus::Running;
             execution.status_changed = true;
             execution.redriven = Some(count);
@@ -118,16 +146,18 @@ impl Execution {
     }
 
     fn revive_step(&mut self, id: StepId, redrive: bool) {
-        let has_children = self.scopes.contains_key(&ScopeKey::Child { parent: id, index: 0 });
+        let has_children = self.scopes.contains_key(&ScopeKey::Child {
+            parent: id,
+            index: 0,
+        });
         match self.step(id).record.status.clone() {
             StepStatus::Running { .. } => self.ready.push_back(Work::Reinvoke { step: id }),
-            StepStatus::Backoff { .. } | StepStatus::Waiting { .. } => self.ready.push_back(Work::Rearm { step: id }),
+            StepStatus::Backoff { .. } | StepStatus::Waiting { .. } => {
+                self.ready.push_back(Work::Rearm { step: id })
+            }
             StepStatus::FannedOut { .. } => self.revive_fan_out(id, redrive),
             StepStatus::Failed { .. } if has_children => {
-                let children = self.count_children(id);
-                let step = self.step_mut(id);
-                step.record.status = StepStatus::FannedOut { children };
-                step.record.finished_event = None;
+                self.step_mut(id).record.finished_event = None;
                 self.revive_fan_out(id, true);
             }
             StepStatus::Succeeded { output, .. } => {
@@ -147,7 +177,10 @@ impl Execution {
                 let (machine, name) = self.state_of(id);
                 let step = self.step(id);
                 let (scope, raw) = (step.record.scope, step.record.input.clone());
-                let catcher = machine.states[&name].catchers().iter().find(|c| c.matches(&error) && c.next == next);
+                let catcher = machine.states[&name]
+                    .catchers()
+                    .iter()
+                    .find(|c| c.matches(&error) && c.next == next);
                 let caught = json!({"Error": error, "Cause": cause});
                 let output = match catcher.map(|c| &c.result_path) {
                     Some(Some(path)) => path.merge_into(raw, caught).ok(),
@@ -166,25 +199,49 @@ impl Execution {
     /// Runs a step again from its recorded input, under the same id.
     fn rerun(&mut self, id: StepId) {
         let step = self.step(id);
-        let (scope, state, input) = (step.record.scope, step.record.state.clone(), step.record.input.clone());
+        let (scope, state, input) = (
+            step.record.scope,
+            step.record.state.clone(),
+            step.record.input.clone(),
+        );
         self.step_mut(id).record.finished_event = None;
-        self.ready.push_back(Work::Enter { scope, state, input, reuse: Some(id), retries: Vec::new() });
+        self.ready.push_back(Work::Enter {
+            scope,
+            state,
+            input,
+            reuse: Some(id),
+            retries: Vec::new(),
+        });
     }
 
     fn count_children(&self, id: StepId) -> u32 {
-        (0..).take_while(|&index| self.scopes.contains_key(&ScopeKey::Child { parent: id, index })).count() as u32
+        (0..)
+            .take_while(|&index| {
+                self.scopes
+                    .contains_key(&ScopeKey::Child { parent: id, index })
+            })
+            .count() as u32
     }
 
+    /// Children are created as they start (see `fanout.rs`): those that had not started are
+    /// recomputed from the Map's recorded input, which gives the same items again.
     fn revive_fan_out(&mut self, id: StepId, redrive: bool) {
         let (machine, name) = self.state_of(id);
-        let (map, max_concurrency, tolerance) = match &machine.states[&name].kind {
-            StateKind::Map(state) => match self.plan_map(id, state, false) {
-                Ok(plan) => (true, plan.max_concurrency, plan.tolerance),
-                Err(_) => (true, 0, None),
+        let started = self.count_children(id);
+        let (map, max_concurrency, tolerance, unstarted) = match &machine.states[&name].kind {
+            StateKind::Map(state) => match self.plan_map(id, state) {
+                Ok(plan) => {
+                    let unstarted: VecDeque<(u32, Value)> =
+                        (0..).zip(plan.items).skip(started as usize).collect();
+                    (true, plan.max_concurrency, plan.tolerance, unstarted)
+                }
+                Err(_) => (true, 0, None, VecDeque::new()),
             },
-            _ => (false, 0, None),
+            // Every branch of a Parallel starts when it fans out.
+            _ => (false, 0, None, VecDeque::new()),
         };
-        let total = self.count_children(id);
+        let total = started + unstarted.len() as u32;
+        self.step_mut(id).record.status = StepStatus::FannedOut { children: total };
         let mut fan = FanOut {
             map,
             total,
@@ -197,7 +254,7 @@ impl Execution {
             results: vec![None; total as usize],
         };
         let mut revive = Vec::new();
-        for index in 0..total {
+        for index in 0..started {
             let key = ScopeKey::Child { parent: id, index };
             let scope = &self.scopes[&key];
             match scope.record.status {
@@ -210,9 +267,12 @@ impl Execution {
                     fan.running += 1;
                     revive.push(key);
                 }
-                ScopeStatus::Failed { .. } | ScopeStatus::Running => fan.pending.push_back(index),
+                ScopeStatus::Failed { .. } | ScopeStatus::Running => {
+                    fan.pending.push_back((index, scope.record.input.clone()))
+                }
             }
         }
+        fan.pending.extend(unstarted);
         let settled = fan.finished >= fan.total;
         self.step_mut(id).fan = Some(fan);
         for key in revive {
@@ -235,14 +295,21 @@ pub(crate) fn resolve(
     if let Some(found) = machines.get(&key) {
         return Ok(found.clone());
     }
-    let ScopeKey::Child { parent, index } = key else { unreachable!("the root is known") };
+    let ScopeKey::Child { parent, index } = key else {
+        unreachable!("the root is known")
+    };
     let parent_step = steps
         .get(&parent)
         .ok_or_else(|| RebuildError::Inconsistent(format!("scope of unknown step {parent}")))?;
     let (parent_machine, parent_label) = resolve(parent_step.scope, steps, catalog, machines)?;
     let machine = catalog
         .child(parent_machine, &parent_step.state, index)
-        .ok_or_else(|| RebuildError::Inconsistent(format!("state '{}' has no branch {index}", parent_step.state)))?;
+        .ok_or_else(|| {
+            RebuildError::Inconsistent(format!(
+                "state '{}' has no branch {index}",
+                parent_step.state
+            ))
+        })?;
     let label = if parent_label.is_empty() {
         format!("{}[{index}]", parent_step.state)
     } else {

@@ -16,15 +16,27 @@ pub enum RetryDecision {
 
 /// The first retrier whose `ErrorEquals` matches decides; later ones are not consulted even
 /// when it is exhausted (Step Functions' rule).
-pub fn decide(rules: &[RetryRule], counts: &[u32], error: &str, rng: &mut impl Rng) -> RetryDecision {
-    let Some((index, rule)) = rules.iter().enumerate().find(|(_, rule)| rule.matches(error)) else {
+pub fn decide(
+    rules: &[RetryRule],
+    counts: &[u32],
+    error: &str,
+    rng: &mut impl Rng,
+) -> RetryDecision {
+    let Some((index, rule)) = rules
+        .iter()
+        .enumerate()
+        .find(|(_, rule)| rule.matches(error))
+    else {
         return RetryDecision::GiveUp;
     };
     let done = counts.get(index).copied().unwrap_or(0);
     if u64::from(done) >= rule.max_attempts {
         return RetryDecision::GiveUp;
     }
-    RetryDecision::After { rule: index, delay: delay(rule, done, rng) }
+    RetryDecision::After {
+        rule: index,
+        delay: delay(rule, done, rng),
+    }
 }
 
 /// The delay before retry number `done + 1`.
@@ -48,7 +60,13 @@ mod tests {
     use rand::SeedableRng;
     use rand::rngs::StdRng;
 
-    fn rule(interval: u64, attempts: u64, rate: f64, max: Option<u64>, jitter: JitterStrategy) -> RetryRule {
+    fn rule(
+        interval: u64,
+        attempts: u64,
+        rate: f64,
+        max: Option<u64>,
+        jitter: JitterStrategy,
+    ) -> RetryRule {
         RetryRule {
             error_equals: vec![ErrorMatcher::All],
             interval_seconds: interval,
@@ -63,7 +81,9 @@ mod tests {
     fn backoff_grows_and_is_capped() {
         let mut rng = StdRng::seed_from_u64(1);
         let r = rule(2, 5, 3.0, Some(30), JitterStrategy::None);
-        let delays: Vec<i64> = (0..4).map(|n| delay(&r, n, &mut rng).whole_seconds()).collect();
+        let delays: Vec<i64> = (0..4)
+            .map(|n| delay(&r, n, &mut rng).whole_seconds())
+            .collect();
         assert_eq!(delays, vec![2, 6, 18, 30]);
     }
 
@@ -81,12 +101,27 @@ mod tests {
     fn first_matching_rule_decides_and_runs_out() {
         let mut rng = StdRng::seed_from_u64(1);
         let rules = vec![
-            RetryRule { error_equals: vec![ErrorMatcher::Name("A".into())], ..rule(1, 1, 2.0, None, JitterStrategy::None) },
+            RetryRule {
+                error_equals: vec![ErrorMatcher::Name("A".into())],
+                ..rule(1, 1, 2.0, None, JitterStrategy::None)
+            },
             rule(1, 3, 2.0, None, JitterStrategy::None),
         ];
-        assert!(matches!(decide(&rules, &[0, 0], "A", &mut rng), RetryDecision::After { rule: 0, .. }));
-        assert_eq!(decide(&rules, &[1, 0], "A", &mut rng), RetryDecision::GiveUp);
-        assert!(matches!(decide(&rules, &[1, 0], "B", &mut rng), RetryDecision::After { rule: 1, .. }));
-        assert_eq!(decide(&rules, &[0, 0], "States.Runtime", &mut rng), RetryDecision::GiveUp);
+        assert!(matches!(
+            decide(&rules, &[0, 0], "A", &mut rng),
+            RetryDecision::After { rule: 0, .. }
+        ));
+        assert_eq!(
+            decide(&rules, &[1, 0], "A", &mut rng),
+            RetryDecision::GiveUp
+        );
+        assert!(matches!(
+            decide(&rules, &[1, 0], "B", &mut rng),
+            RetryDecision::After { rule: 1, .. }
+        ));
+        assert_eq!(
+            decide(&rules, &[0, 0], "States.Runtime", &mut rng),
+            RetryDecision::GiveUp
+        );
     }
 }

@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex};
 
 use flow_engine::observer::Silent;
 use flow_engine::{
-    Clock, Engine, EngineConfig, LeaseHolder, ManualClock, MemoryStore, Store, TaskError, TaskFuture, TaskHandler,
-    TaskRequest,
+    Clock, Engine, EngineConfig, LeaseHolder, ManualClock, MemoryStore, Store, TaskError,
+    TaskFuture, TaskHandler, TaskRequest,
 };
 use serde_json::{Value, json};
 
@@ -54,7 +54,8 @@ impl Recorder {
     }
 
     pub fn open_gate(&self) {
-        self.gate_open.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.gate_open
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         self.gate.notify_waiters();
     }
 }
@@ -81,20 +82,31 @@ impl TaskHandler for TestHandler {
             let parameters = request.parameters;
             match request.resource.as_str() {
                 "flow:test-echo" => Ok(json!({"echo": parameters})),
-                "flow:test-flaky" if request.attempt == 1 => Err(TaskError::new("Test.Transient", "first attempts fail")),
+                "flow:test-flaky" if request.attempt == 1 => {
+                    Err(TaskError::new("Test.Transient", "first attempts fail"))
+                }
                 "flow:test-flaky" => Ok(json!({"echo": parameters, "attempt": request.attempt})),
                 "flow:test-fail" => Err(TaskError::new("Test.Broken", "this step always fails")),
                 "flow:test-marker" => {
-                    let marker = parameters["marker"].as_str().unwrap_or_default().to_string();
+                    let marker = parameters["marker"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string();
                     recorder.markers.lock().unwrap().insert(marker.clone());
                     Ok(json!({"created": marker}))
                 }
                 "flow:test-unmark" => {
-                    let marker = parameters["marker"].as_str().unwrap_or_default().to_string();
+                    let marker = parameters["marker"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string();
                     if recorder.markers.lock().unwrap().remove(&marker) {
                         Ok(json!({"removed": marker}))
                     } else {
-                        Err(TaskError::new("Test.MarkerNotFound", format!("no marker {marker}")))
+                        Err(TaskError::new(
+                            "Test.MarkerNotFound",
+                            format!("no marker {marker}"),
+                        ))
                     }
                 }
                 "flow:test-gate" => {
@@ -109,7 +121,10 @@ impl TaskHandler for TestHandler {
                     Ok(json!({"echo": parameters}))
                 }
                 "flow:test-hang" => std::future::pending().await,
-                other => Err(TaskError::new("Test.Unknown", format!("unknown resource {other}"))),
+                other => Err(TaskError::new(
+                    "Test.Unknown",
+                    format!("unknown resource {other}"),
+                )),
             }
         })
     }
@@ -120,24 +135,43 @@ pub fn start_time() -> time::OffsetDateTime {
 }
 
 pub fn holder(name: &str) -> LeaseHolder {
-    LeaseHolder { host: name.into(), pid: 1, process_start: 1 }
+    LeaseHolder {
+        host: name.into(),
+        pid: 1,
+        process_start: 1,
+    }
 }
 
 /// An engine on `store` whose sleeps complete at once.
 pub fn engine(store: Arc<MemoryStore>, recorder: Arc<Recorder>, holder_name: &str) -> Engine {
-    engine_with_clock(store, recorder, holder_name, Arc::new(ManualClock::instant(start_time())))
+    engine_with_clock(
+        store,
+        recorder,
+        holder_name,
+        Arc::new(ManualClock::instant(start_time())),
+    )
 }
 
-pub fn engine_with_clock(store: Arc<MemoryStore>, recorder: Arc<Recorder>, holder_name: &str, clock: Arc<dyn Clock>) -> Engine {
+pub fn engine_with_clock(
+    store: Arc<MemoryStore>,
+    recorder: Arc<Recorder>,
+    holder_name: &str,
+    clock: Arc<dyn Clock>,
+) -> Engine {
     Engine::new(
         store as Arc<dyn Store>,
         vec![Arc::new(TestHandler(recorder))],
         clock,
         Arc::new(Silent),
-        EngineConfig { seed: Some(42), holder: holder(holder_name), ..EngineConfig::default() },
+        EngineConfig {
+            seed: Some(42),
+            holder: holder(holder_name),
+            ..EngineConfig::default()
+        },
     )
 }
 
 pub fn definition(name: &str) -> String {
-    std::fs::read_to_string(format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))).expect("test definition")
+    std::fs::read_to_string(format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR")))
+        .expect("test definition")
 }

@@ -16,14 +16,25 @@ pub(crate) fn partition(arguments: &Arguments) -> Result<Value, AslError> {
     let size = usize::try_from(size)
         .ok()
         .filter(|size| *size > 0)
-        .ok_or_else(|| arguments.invalid(format!("the chunk size must be a positive integer, but got {size}")))?;
-    Ok(Value::Array(items.chunks(size).map(|chunk| Value::Array(chunk.to_vec())).collect()))
+        .ok_or_else(|| {
+            arguments.invalid(format!(
+                "the chunk size must be a positive integer, but got {size}"
+            ))
+        })?;
+    Ok(Value::Array(
+        items
+            .chunks(size)
+            .map(|chunk| Value::Array(chunk.to_vec()))
+            .collect(),
+    ))
 }
 
 pub(crate) fn contains(arguments: &Arguments) -> Result<Value, AslError> {
     let items = arguments.array(0)?;
     let wanted = arguments.get(1)?;
-    Ok(Value::Bool(items.iter().any(|item| values_equal(item, wanted))))
+    Ok(Value::Bool(
+        items.iter().any(|item| values_equal(item, wanted)),
+    ))
 }
 
 /// `[first, first + step, ...]` up to and including `last`; the step may be negative but not
@@ -35,13 +46,19 @@ pub(crate) fn range(arguments: &Arguments) -> Result<Value, AslError> {
     if step == 0 {
         return Err(arguments.invalid("the step (third argument) must not be 0"));
     }
-    let count = if (step > 0 && first > last) || (step < 0 && first < last) { 0 } else { (last - first) / step + 1 };
+    let count = if (step > 0 && first > last) || (step < 0 && first < last) {
+        0
+    } else {
+        (last - first) / step + 1
+    };
     if count > MAX_RANGE_ITEMS {
         return Err(arguments.invalid(format!(
             "the range would have {count} items, but an array may hold at most {MAX_RANGE_ITEMS}"
         )));
     }
-    let items = (0..count).map(|n| Value::from((first + n * step) as i64)).collect();
+    let items = (0..count)
+        .map(|n| Value::from((first + n * step) as i64))
+        .collect();
     Ok(Value::Array(items))
 }
 
@@ -53,7 +70,10 @@ pub(crate) fn get_item(arguments: &Arguments) -> Result<Value, AslError> {
         .and_then(|index| items.get(index))
         .cloned()
         .ok_or_else(|| {
-            arguments.invalid(format!("the index {index} is out of bounds of an array of {} item(s)", items.len()))
+            arguments.invalid(format!(
+                "the index {index} is out of bounds of an array of {} item(s)",
+                items.len()
+            ))
         })
 }
 

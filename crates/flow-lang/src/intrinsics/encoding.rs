@@ -22,7 +22,9 @@ fn bounded<'a>(arguments: &'a Arguments) -> Result<&'a str, AslError> {
 }
 
 pub(crate) fn encode(arguments: &Arguments) -> Result<Value, AslError> {
-    Ok(Value::String(STANDARD.encode(bounded(arguments)?.as_bytes())))
+    Ok(Value::String(
+        STANDARD.encode(bounded(arguments)?.as_bytes()),
+    ))
 }
 
 pub(crate) fn decode(arguments: &Arguments) -> Result<Value, AslError> {

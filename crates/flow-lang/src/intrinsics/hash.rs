@@ -20,8 +20,12 @@ pub(crate) fn hash(arguments: &Arguments) -> Result<Value, AslError> {
         "SHA-384" => Sha384::digest(data).to_vec(),
         "SHA-512" => Sha512::digest(data).to_vec(),
         other => {
-            return Err(arguments.invalid(format!("the algorithm '{other}' is not one of {ALGORITHMS}")));
+            return Err(arguments.invalid(format!(
+                "the algorithm '{other}' is not one of {ALGORITHMS}"
+            )));
         }
     };
-    Ok(Value::String(digest.iter().map(|byte| format!("{byte:02x}")).collect()))
+    Ok(Value::String(
+        digest.iter().map(|byte| format!("{byte:02x}")).collect(),
+    ))
 }

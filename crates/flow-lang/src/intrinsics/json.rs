@@ -2,8 +2,8 @@
 
 use serde_json::Value;
 
-use super::text;
 use super::Arguments;
+use super::text;
 use crate::error::AslError;
 
 /// An empty or blank string is `null`, as on AWS.
@@ -12,8 +12,9 @@ pub(crate) fn string_to_json(arguments: &Arguments) -> Result<Value, AslError> {
     if input.trim().is_empty() {
         return Ok(Value::Null);
     }
-    serde_json::from_str(input)
-        .map_err(|error| arguments.invalid(format!("the string is not valid JSON ({error}): {input}")))
+    serde_json::from_str(input).map_err(|error| {
+        arguments.invalid(format!("the string is not valid JSON ({error}): {input}"))
+    })
 }
 
 pub(crate) fn json_to_string(arguments: &Arguments) -> Result<Value, AslError> {
@@ -26,7 +27,9 @@ pub(crate) fn merge(arguments: &Arguments) -> Result<Value, AslError> {
     let first = arguments.object(0)?;
     let second = arguments.object(1)?;
     if arguments.boolean(2)? {
-        return Err(arguments.invalid("deep merge is not supported; the third argument must be false"));
+        return Err(
+            arguments.invalid("deep merge is not supported; the third argument must be false")
+        );
     }
     let mut merged = first.clone();
     for (key, value) in second {

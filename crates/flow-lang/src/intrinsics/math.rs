@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 
-use super::random::{JavaRandom, Random};
 use super::Arguments;
+use super::random::{JavaRandom, Random};
 use crate::error::AslError;
 
 /// AWS takes MathAdd's arguments as Java `int`s.
@@ -23,7 +23,9 @@ fn int_range(arguments: &Arguments, index: usize) -> Result<i64, AslError> {
 
 /// Arguments are rounded to the nearest integer first (`1.5 + 1.51` is 4).
 pub(crate) fn add(arguments: &Arguments) -> Result<Value, AslError> {
-    Ok(Value::from(int_range(arguments, 0)? + int_range(arguments, 1)?))
+    Ok(Value::from(
+        int_range(arguments, 0)? + int_range(arguments, 1)?,
+    ))
 }
 
 /// A random integer from `start` (inclusive) to `end` (exclusive); with a seed, always the same
@@ -32,12 +34,15 @@ pub(crate) fn random(arguments: &Arguments, random: &mut dyn Random) -> Result<V
     let start = int_range(arguments, 0)?;
     let end = int_range(arguments, 1)?;
     if end <= start {
-        return Err(arguments.invalid(format!("the end ({end}) must be greater than the start ({start})")));
+        return Err(arguments.invalid(format!(
+            "the end ({end}) must be greater than the start ({start})"
+        )));
     }
     let span = end - start;
     let offset = if arguments.len() == 3 {
         let seed = arguments.integer(2)?;
-        let bound = i32::try_from(span).map_err(|_| arguments.invalid("the range is too large for a seeded random number"))?;
+        let bound = i32::try_from(span)
+            .map_err(|_| arguments.invalid("the range is too large for a seeded random number"))?;
         i64::from(JavaRandom::new(seed).next_int(bound))
     } else {
         (random.next_u64() % span as u64) as i64
@@ -49,5 +54,9 @@ pub(crate) fn uuid(random: &mut dyn Random) -> Value {
     let mut bytes = [0u8; 16];
     bytes[..8].copy_from_slice(&random.next_u64().to_le_bytes());
     bytes[8..].copy_from_slice(&random.next_u64().to_le_bytes());
-    Value::String(uuid::Builder::from_random_bytes(bytes).into_uuid().to_string())
+    Value::String(
+        uuid::Builder::from_random_bytes(bytes)
+            .into_uuid()
+            .to_string(),
+    )
 }

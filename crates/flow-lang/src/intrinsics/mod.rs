@@ -96,7 +96,9 @@ impl Function {
     }
 
     pub fn from_name(name: &str) -> Option<Function> {
-        Function::ALL.into_iter().find(|function| function.name() == name)
+        Function::ALL
+            .into_iter()
+            .find(|function| function.name() == name)
     }
 
     /// How many arguments the function takes: (at least, at most).
@@ -130,7 +132,10 @@ pub(crate) enum Argument {
     Literal(Value),
     /// `'text'`: `value` with escapes resolved, `raw` as written between the quotes (for
     /// `States.Format`, where `\{` is a brace and `{}` a placeholder).
-    Text { value: String, raw: String },
+    Text {
+        value: String,
+        raw: String,
+    },
     Path(Path),
     Call(Box<Call>),
 }
@@ -154,20 +159,30 @@ impl Call {
     }
 
     /// Evaluates with the given source of randomness.
-    pub fn evaluate_with(&self, bindings: &Bindings, random: &mut dyn Random) -> Result<Value, AslError> {
+    pub fn evaluate_with(
+        &self,
+        bindings: &Bindings,
+        random: &mut dyn Random,
+    ) -> Result<Value, AslError> {
         self.run(bindings, random).map_err(Failure::into_error)
     }
 
-    pub(crate) fn run(&self, bindings: &Bindings, random: &mut dyn Random) -> Result<Value, Failure> {
+    pub(crate) fn run(
+        &self,
+        bindings: &Bindings,
+        random: &mut dyn Random,
+    ) -> Result<Value, Failure> {
         let mut values = Vec::with_capacity(self.arguments.len());
         for argument in &self.arguments {
             values.push(match argument {
                 Argument::Literal(value) => value.clone(),
                 Argument::Text { value, .. } => Value::String(value.clone()),
-                Argument::Path(path) => path.evaluate(bindings).map_err(|miss| Failure::NotFound {
-                    path: path.as_str().to_string(),
-                    detail: miss.0,
-                })?,
+                Argument::Path(path) => {
+                    path.evaluate(bindings).map_err(|miss| Failure::NotFound {
+                        path: path.as_str().to_string(),
+                        detail: miss.0,
+                    })?
+                }
                 Argument::Call(call) => call.run(bindings, random)?,
             });
         }
@@ -175,7 +190,10 @@ impl Call {
     }
 
     fn apply(&self, values: Vec<Value>, random: &mut dyn Random) -> Result<Value, AslError> {
-        let arguments = Arguments { function: self.function, values };
+        let arguments = Arguments {
+            function: self.function,
+            values,
+        };
         match self.function {
             Function::Format => {
                 let template = match self.arguments.first() {
@@ -231,7 +249,9 @@ impl Arguments {
     }
 
     pub fn get(&self, index: usize) -> Result<&Value, AslError> {
-        self.values.get(index).ok_or_else(|| self.invalid(format!("argument {} is missing", index + 1)))
+        self.values
+            .get(index)
+            .ok_or_else(|| self.invalid(format!("argument {} is missing", index + 1)))
     }
 
     /// `States.IntrinsicFailure` for this function.
@@ -287,7 +307,11 @@ impl Arguments {
     pub fn integer(&self, index: usize) -> Result<i64, AslError> {
         let value = self.get(index)?;
         let not_integer = || {
-            self.invalid(format!("argument {} must be an integer, but got {}", index + 1, text::to_json(value)))
+            self.invalid(format!(
+                "argument {} must be an integer, but got {}",
+                index + 1,
+                text::to_json(value)
+            ))
         };
         match value {
             Value::Number(number) => match number.as_i64() {
@@ -312,9 +336,17 @@ impl Arguments {
                     Some(x) if x.is_finite() && x.abs() < 9.0e18 => {
                         // floor(x + 0.5) without the rounding error of the addition.
                         let floor = x.floor();
-                        Ok(if x - floor >= 0.5 { floor as i64 + 1 } else { floor as i64 })
+                        Ok(if x - floor >= 0.5 {
+                            floor as i64 + 1
+                        } else {
+                            floor as i64
+                        })
                     }
-                    _ => Err(self.invalid(format!("argument {} is out of range: {}", index + 1, text::to_json(value)))),
+                    _ => Err(self.invalid(format!(
+                        "argument {} is out of range: {}",
+                        index + 1,
+                        text::to_json(value)
+                    ))),
                 },
             },
             other => Err(self.invalid(format!(

@@ -17,7 +17,10 @@ struct Parser<'s> {
 }
 
 pub(super) fn parse(source: &str) -> Result<Call, String> {
-    let mut parser = Parser { source, position: 0 };
+    let mut parser = Parser {
+        source,
+        position: 0,
+    };
     let call = parser.call(0)?;
     parser.skip_whitespace();
     if !parser.rest().is_empty() {
@@ -57,7 +60,10 @@ impl<'s> Parser<'s> {
     }
 
     fn error(&self, message: impl std::fmt::Display) -> String {
-        format!("{message} at position {} of '{}'", self.position, self.source)
+        format!(
+            "{message} at position {} of '{}'",
+            self.position, self.source
+        )
     }
 
     fn call(&mut self, depth: usize) -> Result<Call, String> {
@@ -66,7 +72,10 @@ impl<'s> Parser<'s> {
         }
         let start = self.position;
         let mut name = String::new();
-        while let Some(c) = self.peek().filter(|c| c.is_ascii_alphanumeric() || *c == '.') {
+        while let Some(c) = self
+            .peek()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '.')
+        {
             name.push(c);
             self.bump();
         }
@@ -122,8 +131,16 @@ impl<'s> Parser<'s> {
                 }
             }
         }
-        let source = self.source.get(start..self.position).unwrap_or_default().to_string();
-        Ok(Call { source, function, arguments })
+        let source = self
+            .source
+            .get(start..self.position)
+            .unwrap_or_default()
+            .to_string();
+        Ok(Call {
+            source,
+            function,
+            arguments,
+        })
     }
 
     fn argument(&mut self, depth: usize) -> Result<Argument, String> {
@@ -131,12 +148,22 @@ impl<'s> Parser<'s> {
             Some('\'') => self.text(),
             Some('$') => self.path(),
             Some(c) if c == '-' || c.is_ascii_digit() => self.number(),
-            Some('S') if self.rest().starts_with("States.") => Ok(Argument::Call(Box::new(self.call(depth + 1)?))),
+            Some('S') if self.rest().starts_with("States.") => {
+                Ok(Argument::Call(Box::new(self.call(depth + 1)?)))
+            }
             _ => {
-                for (word, value) in [("true", Value::Bool(true)), ("false", Value::Bool(false)), ("null", Value::Null)] {
+                for (word, value) in [
+                    ("true", Value::Bool(true)),
+                    ("false", Value::Bool(false)),
+                    ("null", Value::Null),
+                ] {
                     let rest = self.rest();
-                    let boundary = rest.get(word.len()..).and_then(|after| after.chars().next());
-                    if rest.starts_with(word) && !boundary.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                    let boundary = rest
+                        .get(word.len()..)
+                        .and_then(|after| after.chars().next());
+                    if rest.starts_with(word)
+                        && !boundary.is_some_and(|c| c.is_alphanumeric() || c == '_')
+                    {
                         self.position += word.len();
                         return Ok(Argument::Literal(value));
                     }
@@ -154,7 +181,9 @@ impl<'s> Parser<'s> {
             match self.bump() {
                 None => return Err(self.error("unterminated string")),
                 Some('\\') => {
-                    let escaped = self.bump().ok_or_else(|| self.error("unterminated string"))?;
+                    let escaped = self
+                        .bump()
+                        .ok_or_else(|| self.error("unterminated string"))?;
                     // AWS accepts only these four escapes in an intrinsic's string literal;
                     // `\"` and friends are rejected when the state machine is created.
                     if !matches!(escaped, '\'' | '{' | '}' | '\\') {
@@ -202,12 +231,17 @@ impl<'s> Parser<'s> {
             self.bump();
         }
         let text = self.source.get(start..self.position).unwrap_or_default();
-        Path::parse(text).map(Argument::Path).map_err(|error| format!("invalid path argument: {error}"))
+        Path::parse(text)
+            .map(Argument::Path)
+            .map_err(|error| format!("invalid path argument: {error}"))
     }
 
     fn number(&mut self) -> Result<Argument, String> {
         let start = self.position;
-        while self.peek().is_some_and(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | 'e' | 'E')) {
+        while self
+            .peek()
+            .is_some_and(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | 'e' | 'E'))
+        {
             self.bump();
         }
         let text = self.source.get(start..self.position).unwrap_or_default();

@@ -2,8 +2,8 @@
 
 use serde_json::Value;
 
-use super::text;
 use super::Arguments;
+use super::text;
 use crate::error::AslError;
 
 /// A `States.Format` template cut at its `{}` placeholders.
@@ -40,7 +40,9 @@ impl Template {
 
     /// A template read from the input: there are no escapes in a value, only placeholders.
     pub fn plain(text: &str) -> Template {
-        Template { pieces: text.split("{}").map(str::to_string).collect() }
+        Template {
+            pieces: text.split("{}").map(str::to_string).collect(),
+        }
     }
 
     fn placeholders(&self) -> usize {

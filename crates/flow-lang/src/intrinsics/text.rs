@@ -7,22 +7,37 @@ use serde_json::{Number, Value};
 /// digit (`3.0`); scientific notation outside (`1.0E7`, `1.5E-4`).
 pub(crate) fn java_double(x: f64) -> String {
     if x == 0.0 {
-        return if x.is_sign_negative() { "-0.0".into() } else { "0.0".into() };
+        return if x.is_sign_negative() {
+            "-0.0".into()
+        } else {
+            "0.0".into()
+        };
     }
     let magnitude = x.abs();
     if (1e-3..1e7).contains(&magnitude) {
         let plain = format!("{x}");
-        return if plain.contains('.') { plain } else { format!("{plain}.0") };
+        return if plain.contains('.') {
+            plain
+        } else {
+            format!("{plain}.0")
+        };
     }
     let scientific = format!("{x:e}");
     let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
-    let mantissa = if mantissa.contains('.') { mantissa.to_string() } else { format!("{mantissa}.0") };
+    let mantissa = if mantissa.contains('.') {
+        mantissa.to_string()
+    } else {
+        format!("{mantissa}.0")
+    };
     format!("{mantissa}E{exponent}")
 }
 
 pub(crate) fn java_number(number: &Number) -> String {
     if number.is_f64() {
-        number.as_f64().map(java_double).unwrap_or_else(|| number.to_string())
+        number
+            .as_f64()
+            .map(java_double)
+            .unwrap_or_else(|| number.to_string())
     } else {
         number.to_string()
     }

@@ -56,9 +56,10 @@ impl ErrorMatcher {
     pub fn matches(&self, error: &str) -> bool {
         match self {
             ErrorMatcher::All => error != "States.Runtime",
-            ErrorMatcher::TaskFailed => {
-                !matches!(error, "States.Runtime" | "States.Timeout" | "States.HeartbeatTimeout")
-            }
+            ErrorMatcher::TaskFailed => !matches!(
+                error,
+                "States.Runtime" | "States.Timeout" | "States.HeartbeatTimeout"
+            ),
             ErrorMatcher::Name(name) => name == error,
         }
     }

@@ -15,7 +15,10 @@ pub(crate) fn numbers(left: &Number, right: &Number) -> Option<Ordering> {
 }
 
 fn integer(number: &Number) -> Option<i128> {
-    number.as_i64().map(i128::from).or_else(|| number.as_u64().map(i128::from))
+    number
+        .as_i64()
+        .map(i128::from)
+        .or_else(|| number.as_u64().map(i128::from))
 }
 
 /// Java's `String.compareTo`: UTF-16 code units, which differs from Rust's byte order for
@@ -32,7 +35,9 @@ pub(crate) fn equal(left: &Value, right: &Value) -> bool {
             l.len() == r.len() && l.iter().zip(r).all(|(a, b)| equal(a, b))
         }
         (Value::Object(l), Value::Object(r)) => {
-            l.len() == r.len() && l.iter().all(|(key, a)| r.get(key).is_some_and(|b| equal(a, b)))
+            l.len() == r.len()
+                && l.iter()
+                    .all(|(key, a)| r.get(key).is_some_and(|b| equal(a, b)))
         }
         _ => left == right,
     }

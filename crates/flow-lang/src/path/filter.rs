@@ -5,10 +5,10 @@ use std::cmp::Ordering;
 
 use serde_json::Value;
 
+use super::PathError;
 use super::compare;
 use super::select::{self, Scope};
 use super::syntax::{self, Cursor, Root, Syntax};
-use super::PathError;
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Expr {
@@ -145,8 +145,10 @@ fn parse_relation(cursor: &mut Cursor<'_>) -> Option<Relation> {
     }
     for (word, relation) in WORDS {
         let rest = cursor.rest();
-        let followed_by_space =
-            rest.get(word.len()..).and_then(|after| after.chars().next()).is_some_and(char::is_whitespace);
+        let followed_by_space = rest
+            .get(word.len()..)
+            .and_then(|after| after.chars().next())
+            .is_some_and(char::is_whitespace);
         if rest.starts_with(word) && followed_by_space {
             cursor.eat_str(word);
             return Some(relation);
@@ -158,13 +160,18 @@ fn parse_relation(cursor: &mut Cursor<'_>) -> Option<Relation> {
 fn parse_operand(cursor: &mut Cursor<'_>) -> Result<Operand, PathError> {
     match cursor.peek() {
         Some('@' | '$') => Ok(Operand::Path(syntax::parse_from(cursor, true)?)),
-        Some('\'' | '"') => Ok(Operand::Literal(Value::String(syntax::parse_quoted(cursor)?))),
+        Some('\'' | '"') => Ok(Operand::Literal(Value::String(syntax::parse_quoted(
+            cursor,
+        )?))),
         Some('/') => parse_regex(cursor).map(Operand::Regex),
         Some('[' | '{') => parse_json(cursor).map(Operand::Literal),
         Some(c) if c == '-' || c.is_ascii_digit() => parse_number(cursor).map(Operand::Literal),
         _ => {
-            for (word, value) in [("true", Value::Bool(true)), ("false", Value::Bool(false)), ("null", Value::Null)]
-            {
+            for (word, value) in [
+                ("true", Value::Bool(true)),
+                ("false", Value::Bool(false)),
+                ("null", Value::Null),
+            ] {
                 if cursor.eat_str(word) {
                     return Ok(Operand::Literal(value));
                 }
@@ -176,7 +183,10 @@ fn parse_operand(cursor: &mut Cursor<'_>) -> Result<Operand, PathError> {
 
 fn parse_number(cursor: &mut Cursor<'_>) -> Result<Value, PathError> {
     let mut text = String::new();
-    while let Some(c) = cursor.peek().filter(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | 'e' | 'E')) {
+    while let Some(c) = cursor
+        .peek()
+        .filter(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | 'e' | 'E'))
+    {
         text.push(c);
         cursor.bump();
     }
@@ -226,16 +236,14 @@ fn parse_regex(cursor: &mut Cursor<'_>) -> Result<Pattern, PathError> {
     loop {
         match cursor.bump() {
             None => return Err(cursor.error("unterminated regular expression")),
-            Some('\\') => {
-                match cursor.bump() {
-                    Some('/') => body.push('/'),
-                    Some(c) => {
-                        body.push('\\');
-                        body.push(c);
-                    }
-                    None => return Err(cursor.error("unterminated regular expression")),
+            Some('\\') => match cursor.bump() {
+                Some('/') => body.push('/'),
+                Some(c) => {
+                    body.push('\\');
+                    body.push(c);
                 }
-            }
+                None => return Err(cursor.error("unterminated regular expression")),
+            },
             Some('/') => break,
             Some(c) => body.push(c),
         }
@@ -299,7 +307,8 @@ fn operand_value(operand: &Operand, current: &Value, scope: &Scope<'_>) -> Optio
 }
 
 fn relate(left: Option<&Value>, relation: Relation, right: Option<&Value>) -> bool {
-    let contains = |list: &[Value], item: &Value| list.iter().any(|candidate| compare::equal(candidate, item));
+    let contains =
+        |list: &[Value], item: &Value| list.iter().any(|candidate| compare::equal(candidate, item));
     match relation {
         Relation::Equal => matches!((left, right), (Some(l), Some(r)) if compare::equal(l, r)),
         Relation::NotEqual => !relate(left, Relation::Equal, right),
@@ -320,7 +329,9 @@ fn relate(left: Option<&Value>, relation: Relation, right: Option<&Value>) -> bo
             }
         }
         Relation::Matches => false,
-        Relation::In => matches!((left, right), (Some(l), Some(Value::Array(list))) if contains(list, l)),
+        Relation::In => {
+            matches!((left, right), (Some(l), Some(Value::Array(list))) if contains(list, l))
+        }
         Relation::NotIn => !relate(left, Relation::In, right),
         Relation::SubsetOf => matches!((left, right),
             (Some(Value::Array(items)), Some(Value::Array(list))) if items.iter().all(|i| contains(list, i))),

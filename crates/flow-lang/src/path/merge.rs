@@ -8,7 +8,12 @@ use crate::error::AslError;
 /// `target` with `value` at `path`. Missing objects on the way are created; an existing node
 /// that is not an object (or an array, for an index) cannot take the result, and an index past
 /// the end of an array names nothing: both are `States.ResultPathMatchFailure`.
-pub(crate) fn merge(source: &str, path: &Syntax, target: Value, value: Value) -> Result<Value, AslError> {
+pub(crate) fn merge(
+    source: &str,
+    path: &Syntax,
+    target: Value,
+    value: Value,
+) -> Result<Value, AslError> {
     if path.root != Root::Input || !path.is_definite() || path.function.is_some() {
         return Err(AslError::runtime(format!(
             "The ResultPath '{source}' must be a Reference Path starting with '$'"
@@ -42,7 +47,9 @@ fn place(node: &mut Value, segments: &[Segment], value: Value) -> Result<(), Unp
     };
     match segment {
         Segment::Child(Selector::Name(name)) => {
-            let Value::Object(map) = node else { return Err(Unplaceable) };
+            let Value::Object(map) = node else {
+                return Err(Unplaceable);
+            };
             if rest.is_empty() {
                 map.insert(name.clone(), value);
                 return Ok(());
@@ -50,19 +57,27 @@ fn place(node: &mut Value, segments: &[Segment], value: Value) -> Result<(), Unp
             // A missing node is created as an object; an index below it could never match,
             // so refuse before changing anything (the error shows the input as it was).
             if !map.contains_key(name)
-                && rest.iter().any(|segment| matches!(segment, Segment::Child(Selector::Index(_))))
+                && rest
+                    .iter()
+                    .any(|segment| matches!(segment, Segment::Child(Selector::Index(_))))
             {
                 return Err(Unplaceable);
             }
-            let child = map.entry(name.clone()).or_insert_with(|| Value::Object(Map::new()));
+            let child = map
+                .entry(name.clone())
+                .or_insert_with(|| Value::Object(Map::new()));
             place(child, rest, value)
         }
         Segment::Child(Selector::Index(index)) => {
-            let Value::Array(items) = node else { return Err(Unplaceable) };
+            let Value::Array(items) = node else {
+                return Err(Unplaceable);
+            };
             let position = if *index >= 0 {
                 usize::try_from(*index).ok()
             } else {
-                usize::try_from(index.unsigned_abs()).ok().and_then(|back| items.len().checked_sub(back))
+                usize::try_from(index.unsigned_abs())
+                    .ok()
+                    .and_then(|back| items.len().checked_sub(back))
             };
             match position.and_then(|p| items.get_mut(p)) {
                 Some(child) => place(child, rest, value),

@@ -17,7 +17,9 @@ mod merge;
 mod select;
 mod syntax;
 
-pub(crate) use compare::{equal as values_equal, numbers as compare_numbers, strings as compare_strings};
+pub(crate) use compare::{
+    equal as values_equal, numbers as compare_numbers, strings as compare_strings,
+};
 
 use serde_json::Value;
 
@@ -41,12 +43,22 @@ pub struct Path {
 impl Path {
     /// `$`.
     pub fn root() -> Path {
-        Path { source: "$".into(), syntax: Syntax { root: syntax::Root::Input, segments: Vec::new(), function: None } }
+        Path {
+            source: "$".into(),
+            syntax: Syntax {
+                root: syntax::Root::Input,
+                segments: Vec::new(),
+                function: None,
+            },
+        }
     }
 
     pub fn parse(source: &str) -> Result<Path, PathError> {
         let syntax = syntax::parse(source)?;
-        Ok(Path { source: source.to_string(), syntax })
+        Ok(Path {
+            source: source.to_string(),
+            syntax,
+        })
     }
 
     pub fn as_str(&self) -> &str {
@@ -77,8 +89,9 @@ impl Path {
     /// names nothing is `States.Runtime`, worded as AWS words it for InputPath/OutputPath:
     /// `Invalid path '$.x' : No results for path: $['x']`.
     pub fn select(&self, bindings: &Bindings) -> Result<Value, AslError> {
-        self.evaluate(bindings)
-            .map_err(|Miss(detail)| AslError::runtime(format!("Invalid path '{}' : {detail}", self.source)))
+        self.evaluate(bindings).map_err(|Miss(detail)| {
+            AslError::runtime(format!("Invalid path '{}' : {detail}", self.source))
+        })
     }
 
     /// Like [`Path::select`], but a definite path that names nothing gives `None`, so that the
@@ -88,7 +101,13 @@ impl Path {
     }
 
     pub(crate) fn evaluate(&self, bindings: &Bindings) -> Result<Value, Miss> {
-        select::evaluate_value(&self.syntax, &Scope { bindings: *bindings }, None)
+        select::evaluate_value(
+            &self.syntax,
+            &Scope {
+                bindings: *bindings,
+            },
+            None,
+        )
     }
 }
 

@@ -19,16 +19,28 @@ pub(crate) struct Scope<'a> {
 pub(crate) struct Miss(pub String);
 
 /// Evaluates `path`; `current` is the node `@` stands for inside a filter.
-pub(crate) fn evaluate(path: &Syntax, scope: &Scope<'_>, current: Option<&Value>) -> Result<Option<Value>, Miss> {
+pub(crate) fn evaluate(
+    path: &Syntax,
+    scope: &Scope<'_>,
+    current: Option<&Value>,
+) -> Result<Option<Value>, Miss> {
     evaluate_value(path, scope, current).map(Some)
 }
 
-pub(crate) fn evaluate_value(path: &Syntax, scope: &Scope<'_>, current: Option<&Value>) -> Result<Value, Miss> {
+pub(crate) fn evaluate_value(
+    path: &Syntax,
+    scope: &Scope<'_>,
+    current: Option<&Value>,
+) -> Result<Value, Miss> {
     let document = match &path.root {
         Root::Input => scope.bindings.input,
         Root::Context => scope.bindings.context,
         Root::Current => current.unwrap_or(scope.bindings.input),
-        Root::Variable(name) => match scope.bindings.variables.and_then(|variables| variables.get(name)) {
+        Root::Variable(name) => match scope
+            .bindings
+            .variables
+            .and_then(|variables| variables.get(name))
+        {
             Some(value) => value,
             None => return Err(Miss(format!("The variable '${name}' is not defined"))),
         },
@@ -36,7 +48,12 @@ pub(crate) fn evaluate_value(path: &Syntax, scope: &Scope<'_>, current: Option<&
     let selected = if path.is_definite() {
         definite(path, document)?.clone()
     } else {
-        Value::Array(indefinite(&path.segments, document, scope).into_iter().cloned().collect())
+        Value::Array(
+            indefinite(&path.segments, document, scope)
+                .into_iter()
+                .cloned()
+                .collect(),
+        )
     };
     match path.function {
         None => Ok(selected),
@@ -54,9 +71,17 @@ fn definite<'v>(path: &Syntax, document: &'v Value) -> Result<&'v Value, Miss> {
                 Value::Object(map) => match map.get(name) {
                     Some(child) => child,
                     None if is_leaf => {
-                        return Err(Miss(format!("No results for path: {}", path.normalized(count))));
+                        return Err(Miss(format!(
+                            "No results for path: {}",
+                            path.normalized(count)
+                        )));
                     }
-                    None => return Err(Miss(format!("Missing property in path {}", path.normalized(position + 1)))),
+                    None => {
+                        return Err(Miss(format!(
+                            "Missing property in path {}",
+                            path.normalized(position + 1)
+                        )));
+                    }
                 },
                 other => {
                     return Err(Miss(format!(
@@ -67,11 +92,23 @@ fn definite<'v>(path: &Syntax, document: &'v Value) -> Result<&'v Value, Miss> {
                 }
             },
             Segment::Child(Selector::Index(index)) => match node {
-                Value::Array(items) => match resolve_index(*index, items.len()).and_then(|i| items.get(i)) {
-                    Some(child) => child,
-                    None => return Err(Miss(format!("No results for path: {}", path.normalized(count)))),
-                },
-                Value::Null => return Err(Miss(format!("The path {} is null", path.normalized(position)))),
+                Value::Array(items) => {
+                    match resolve_index(*index, items.len()).and_then(|i| items.get(i)) {
+                        Some(child) => child,
+                        None => {
+                            return Err(Miss(format!(
+                                "No results for path: {}",
+                                path.normalized(count)
+                            )));
+                        }
+                    }
+                }
+                Value::Null => {
+                    return Err(Miss(format!(
+                        "The path {} is null",
+                        path.normalized(position)
+                    )));
+                }
                 other => {
                     return Err(Miss(format!(
                         "Filter: [{index}] can only be applied to arrays. Current context is: {}",
@@ -148,7 +185,9 @@ fn descendants_or_self<'v>(node: &'v Value, out: &mut Vec<&'v Value>) {
 fn children<'v>(selector: &Selector, node: &'v Value, scope: &Scope<'_>, out: &mut Vec<&'v Value>) {
     match (selector, node) {
         (Selector::Name(name), Value::Object(map)) => out.extend(map.get(name)),
-        (Selector::Names(names), Value::Object(map)) => out.extend(names.iter().filter_map(|name| map.get(name))),
+        (Selector::Names(names), Value::Object(map)) => {
+            out.extend(names.iter().filter_map(|name| map.get(name)))
+        }
         (Selector::Index(index), Value::Array(items)) => {
             out.extend(resolve_index(*index, items.len()).and_then(|i| items.get(i)));
         }
@@ -196,24 +235,48 @@ fn apply(function: Function, value: Value) -> Result<Value, Miss> {
             _ => Vec::new(),
         }
     };
-    let empty = || Miss("Aggregation function attempted to calculate value using empty array".into());
-    let float = |x: f64| Number::from_f64(x).map(Value::Number).ok_or_else(|| Miss("not a finite number".into()));
+    let empty =
+        || Miss("Aggregation function attempted to calculate value using empty array".into());
+    let float = |x: f64| {
+        Number::from_f64(x)
+            .map(Value::Number)
+            .ok_or_else(|| Miss("not a finite number".into()))
+    };
     match function {
         Function::Length => match &value {
             Value::Array(items) => Ok(Value::from(items.len())),
             Value::Object(map) => Ok(Value::from(map.len())),
             Value::String(text) => Ok(Value::from(text.encode_utf16().count())),
-            _ => Err(Miss("Invalid function length() on a value that is neither an array nor an object".into())),
+            _ => Err(Miss(
+                "Invalid function length() on a value that is neither an array nor an object"
+                    .into(),
+            )),
         },
-        Function::Min => numbers(&value).into_iter().reduce(f64::min).ok_or_else(empty).and_then(float),
-        Function::Max => numbers(&value).into_iter().reduce(f64::max).ok_or_else(empty).and_then(float),
+        Function::Min => numbers(&value)
+            .into_iter()
+            .reduce(f64::min)
+            .ok_or_else(empty)
+            .and_then(float),
+        Function::Max => numbers(&value)
+            .into_iter()
+            .reduce(f64::max)
+            .ok_or_else(empty)
+            .and_then(float),
         Function::Sum => {
             let all = numbers(&value);
-            if all.is_empty() { Err(empty()) } else { float(all.iter().sum()) }
+            if all.is_empty() {
+                Err(empty())
+            } else {
+                float(all.iter().sum())
+            }
         }
         Function::Avg => {
             let all = numbers(&value);
-            if all.is_empty() { Err(empty()) } else { float(all.iter().sum::<f64>() / all.len() as f64) }
+            if all.is_empty() {
+                Err(empty())
+            } else {
+                float(all.iter().sum::<f64>() / all.len() as f64)
+            }
         }
         Function::Stddev => {
             let all = numbers(&value);
@@ -226,14 +289,20 @@ fn apply(function: Function, value: Value) -> Result<Value, Miss> {
             float(variance.max(0.0).sqrt())
         }
         Function::First | Function::Last => match value {
-            Value::Array(mut items) if !items.is_empty() => {
-                Ok(if function == Function::First { items.swap_remove(0) } else { items.pop().unwrap_or(Value::Null) })
-            }
+            Value::Array(mut items) if !items.is_empty() => Ok(if function == Function::First {
+                items.swap_remove(0)
+            } else {
+                items.pop().unwrap_or(Value::Null)
+            }),
             _ => Err(empty()),
         },
         Function::Keys => match value {
-            Value::Object(map) => Ok(Value::Array(map.keys().cloned().map(Value::String).collect())),
-            _ => Err(Miss("Invalid function keys() on a value that is not an object".into())),
+            Value::Object(map) => Ok(Value::Array(
+                map.keys().cloned().map(Value::String).collect(),
+            )),
+            _ => Err(Miss(
+                "Invalid function keys() on a value that is not an object".into(),
+            )),
         },
     }
 }

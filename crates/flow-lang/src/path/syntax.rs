@@ -2,8 +2,8 @@
 
 use std::fmt::Write as _;
 
-use super::filter::{self, Expr};
 use super::PathError;
+use super::filter::{self, Expr};
 
 /// Deeper nesting than this (filters inside filters, parentheses) is refused rather than risk
 /// the stack on hostile input; no real definition comes near it.
@@ -40,7 +40,10 @@ pub(crate) enum Selector {
     /// `[0,2]`.
     Indexes(Vec<i64>),
     /// `[1:3]`, `[:2]`, `[-2:]` (Jayway has no step).
-    Slice { start: Option<i64>, end: Option<i64> },
+    Slice {
+        start: Option<i64>,
+        end: Option<i64>,
+    },
     Wildcard,
     Filter(Box<Expr>),
 }
@@ -87,9 +90,12 @@ pub(crate) struct Syntax {
 impl Syntax {
     /// A definite path names at most one node: only single names and single indexes.
     pub fn is_definite(&self) -> bool {
-        self.segments
-            .iter()
-            .all(|segment| matches!(segment, Segment::Child(Selector::Name(_) | Selector::Index(_))))
+        self.segments.iter().all(|segment| {
+            matches!(
+                segment,
+                Segment::Child(Selector::Name(_) | Selector::Index(_))
+            )
+        })
     }
 
     /// Jayway's normalized form of the first `count` segments, used in its error messages:
@@ -107,7 +113,8 @@ impl Syntax {
                     let _ = write!(out, "['{name}']");
                 }
                 Selector::Names(names) => {
-                    let quoted: Vec<String> = names.iter().map(|name| format!("'{name}'")).collect();
+                    let quoted: Vec<String> =
+                        names.iter().map(|name| format!("'{name}'")).collect();
                     let _ = write!(out, "[{}]", quoted.join(","));
                 }
                 Selector::Index(index) => {
@@ -140,7 +147,11 @@ pub(crate) struct Cursor<'s> {
 
 impl<'s> Cursor<'s> {
     pub fn new(source: &'s str) -> Self {
-        Cursor { source, position: 0, depth: 0 }
+        Cursor {
+            source,
+            position: 0,
+            depth: 0,
+        }
     }
 
     pub fn rest(&self) -> &'s str {
@@ -194,7 +205,10 @@ impl<'s> Cursor<'s> {
     }
 
     pub fn error(&self, message: impl std::fmt::Display) -> PathError {
-        PathError(format!("{message} at position {} of '{}'", self.position, self.source))
+        PathError(format!(
+            "{message} at position {} of '{}'",
+            self.position, self.source
+        ))
     }
 
     pub fn enter(&mut self) -> Result<(), PathError> {
@@ -239,7 +253,12 @@ pub(crate) fn parse_from(cursor: &mut Cursor<'_>, in_filter: bool) -> Result<Syn
             }
         }
         Some('@') if in_filter => Root::Current,
-        _ => return Err(PathError(format!("a path must start with '$': '{}'", cursor.source))),
+        _ => {
+            return Err(PathError(format!(
+                "a path must start with '$': '{}'",
+                cursor.source
+            )));
+        }
     };
     let mut segments = Vec::new();
     let mut function = None;
@@ -282,7 +301,11 @@ pub(crate) fn parse_from(cursor: &mut Cursor<'_>, in_filter: bool) -> Result<Syn
             _ => break,
         }
     }
-    Ok(Syntax { root, segments, function })
+    Ok(Syntax {
+        root,
+        segments,
+        function,
+    })
 }
 
 fn is_variable_start(c: char) -> bool {
@@ -299,7 +322,8 @@ fn parse_dot_name(cursor: &mut Cursor<'_>, in_filter: bool) -> Result<String, Pa
     let mut name = String::new();
     while let Some(c) = cursor.peek() {
         let ends = matches!(c, '.' | '[' | '(' | ']' | '\'' | '"') || c.is_whitespace();
-        let ends_in_filter = in_filter && matches!(c, ')' | '=' | '!' | '<' | '>' | '&' | '|' | ',' | '~');
+        let ends_in_filter =
+            in_filter && matches!(c, ')' | '=' | '!' | '<' | '>' | '&' | '|' | ',' | '~');
         if ends || ends_in_filter {
             break;
         }
@@ -422,5 +446,9 @@ fn parse_indexes(cursor: &mut Cursor<'_>) -> Result<Selector, PathError> {
         indexes.push(parse_integer(cursor)?.ok_or_else(|| cursor.error("expected an index"))?);
         cursor.skip_whitespace();
     }
-    Ok(if indexes.len() == 1 { Selector::Index(first) } else { Selector::Indexes(indexes) })
+    Ok(if indexes.len() == 1 {
+        Selector::Index(first)
+    } else {
+        Selector::Indexes(indexes)
+    })
 }

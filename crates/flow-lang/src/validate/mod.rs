@@ -26,6 +26,11 @@ impl ValidatedMachine {
         &self.machine
     }
 
+    /// The machine, without a copy (an engine keeps it for the whole execution).
+    pub fn into_machine(self) -> StateMachine {
+        self.machine
+    }
+
     /// The definition as JSON, as it was given.
     pub fn definition(&self) -> &Value {
         &self.definition

@@ -40,7 +40,9 @@ fn visit(
                     let object_pointer = object
                         .split('/')
                         .filter(|token| !token.is_empty())
-                        .fold(state.pointer.clone(), |pointer, token| child_pointer(&pointer, token));
+                        .fold(state.pointer.clone(), |pointer, token| {
+                            child_pointer(&pointer, token)
+                        });
                     let parameters = definition
                         .pointer(&object_pointer)
                         .and_then(|o| o.get("Parameters"));

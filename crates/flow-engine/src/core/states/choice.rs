@@ -12,7 +12,10 @@ impl Execution {
         let raw = self.step(id).record.input.clone();
         let context = self.context_of(id);
         let variables = self.variables_of(id);
-        let scope = Scope { context: &context, variables: Some(&variables) };
+        let scope = Scope {
+            context: &context,
+            variables: Some(&variables),
+        };
         let decided = (|| {
             let effective = dataflow::input_path(&choice.data, &raw, scope)?;
             let mut next = None;
@@ -24,9 +27,9 @@ impl Execution {
                     break;
                 }
             }
-            let next = next.or_else(|| choice.default.clone()).ok_or_else(|| {
-                AslError::new("States.NoChoiceMatched", "No Matches!")
-            })?;
+            let next = next
+                .or_else(|| choice.default.clone())
+                .ok_or_else(|| AslError::new("States.NoChoiceMatched", "No Matches!"))?;
             let output = dataflow::output_path(&choice.data, &effective, scope)?;
             Ok::<_, AslError>((next, output, effective, rule_assign))
         })();

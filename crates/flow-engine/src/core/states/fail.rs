@@ -13,7 +13,11 @@ impl Execution {
         let raw = self.step(id).record.input.clone();
         let context = self.context_of(id);
         let variables = self.variables_of(id);
-        let bindings = Bindings { input: &raw, context: &context, variables: Some(&variables) };
+        let bindings = Bindings {
+            input: &raw,
+            context: &context,
+            variables: Some(&variables),
+        };
         let texts = text(fail.error.as_ref(), &bindings, "ErrorPath")
             .and_then(|error| Ok((error, text(fail.cause.as_ref(), &bindings, "CausePath")?)));
         self.recycle_context(context);

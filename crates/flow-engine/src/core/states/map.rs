@@ -19,7 +19,7 @@ pub(crate) struct MapPlan {
 
 impl Execution {
     pub(crate) fn run_map(&mut self, id: StepId, map: &MapState) {
-        match self.plan_map(id, map, true) {
+        match self.plan_map(id, map) {
             Ok(plan) => self.fan_out(id, true, plan.items, plan.max_concurrency, plan.tolerance),
             Err(error) => {
                 let (error, cause) = self.state_error(id, error);
@@ -28,14 +28,17 @@ impl Execution {
         }
     }
 
-    /// Evaluates the Map's fields against the step's input; `with_items` = false skips the
-    /// items (resume only needs the limits).
-    pub(crate) fn plan_map(&self, id: StepId, map: &MapState, with_items: bool) -> Result<MapPlan, AslError> {
+    /// Evaluates the Map's fields against the step's input (deterministic: a resume gets the
+    /// same items again).
+    pub(crate) fn plan_map(&self, id: StepId, map: &MapState) -> Result<MapPlan, AslError> {
         let step = self.step(id);
         let raw = &step.record.input;
         let context = self.context_of(id);
         let variables = self.variables_of(id);
-        let scope = Scope { context: &context, variables: Some(&variables) };
+        let scope = Scope {
+            context: &context,
+            variables: Some(&variables),
+        };
         let effective = dataflow::input_path(&map.data, raw, scope)?;
         let max_concurrency = match &map.max_concurrency {
             Count::Fixed(n) => *n,
@@ -56,7 +59,9 @@ impl Execution {
             Some(Count::Path(path)) => {
                 let value = path.select(&scope.bindings(&effective))?;
                 if value.as_i64().is_some_and(|n| n < 0) {
-                    return Err(AslError::runtime("ToleratedFailureCount cannot be negative."));
+                    return Err(AslError::runtime(
+                        "ToleratedFailureCount cannot be negative.",
+                    ));
                 }
                 Some(integer(&value).ok_or_else(|| {
                     AslError::runtime(format!(
@@ -80,15 +85,18 @@ impl Execution {
                     ))
                 })?;
                 if !(0.0..=100.0).contains(&p) {
-                    return Err(AslError::runtime("ToleratedFailurePercentage must be between 0 and 100."));
+                    return Err(AslError::runtime(
+                        "ToleratedFailurePercentage must be between 0 and 100.",
+                    ));
                 }
                 Some(p)
             }
         };
-        let tolerance = (count.is_some() || percentage.is_some()).then_some(Tolerance { count, percentage });
+        let tolerance =
+            (count.is_some() || percentage.is_some()).then_some(Tolerance { count, percentage });
         let mut items = Vec::new();
         let mut item_context = None;
-        if with_items {
+        {
             let selected = map.items_path.select(&scope.bindings(&effective))?;
             let Value::Array(values) = selected else {
                 return Err(AslError::runtime(format!(
@@ -103,7 +111,10 @@ impl Execution {
                         // One `$$` for every item, with only `Map` replaced per item.
                         let item_context = item_context.get_or_insert_with(|| self.context_of(id));
                         item_context["Map"] = context::map_item(index, &value);
-                        let item_scope = Scope { context: item_context, variables: scope.variables };
+                        let item_scope = Scope {
+                            context: item_context,
+                            variables: scope.variables,
+                        };
                         selector.evaluate(&item_scope.bindings(&effective))?
                     }
                     None => value,
@@ -112,13 +123,19 @@ impl Execution {
             }
         }
         self.recycle_context(context);
-        Ok(MapPlan { items, max_concurrency: u32::try_from(max_concurrency).unwrap_or(u32::MAX), tolerance })
+        Ok(MapPlan {
+            items,
+            max_concurrency: u32::try_from(max_concurrency).unwrap_or(u32::MAX),
+            tolerance,
+        })
     }
 }
 
 /// A count given as a number or as a string of digits.
 fn integer(value: &Value) -> Option<u64> {
-    value.as_u64().or_else(|| value.as_str().and_then(|text| text.parse().ok()))
+    value
+        .as_u64()
+        .or_else(|| value.as_str().and_then(|text| text.parse().ok()))
 }
 
 fn shown(value: &Value) -> String {

@@ -11,9 +11,13 @@ impl Execution {
         let raw = self.step(id).record.input.clone();
         let context = self.context_of(id);
         let variables = self.variables_of(id);
-        let scope = Scope { context: &context, variables: Some(&variables) };
-        let input = dataflow::input_path(&parallel.data, &raw, scope)
-            .and_then(|effective| dataflow::template(parallel.parameters.as_ref(), effective, scope));
+        let scope = Scope {
+            context: &context,
+            variables: Some(&variables),
+        };
+        let input = dataflow::input_path(&parallel.data, &raw, scope).and_then(|effective| {
+            dataflow::template(parallel.parameters.as_ref(), effective, scope)
+        });
         self.recycle_context(context);
         match input {
             Ok(input) => {

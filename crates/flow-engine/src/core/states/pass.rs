@@ -11,7 +11,10 @@ impl Execution {
         let raw = self.step(id).record.input.clone();
         let context = self.context_of(id);
         let variables = self.variables_of(id);
-        let scope = Scope { context: &context, variables: Some(&variables) };
+        let scope = Scope {
+            context: &context,
+            variables: Some(&variables),
+        };
         let output = (|| {
             let effective = dataflow::input_path(&pass.data, &raw, scope)?;
             let result = match &pass.result {
@@ -19,10 +22,16 @@ impl Execution {
                 None => dataflow::template(pass.parameters.as_ref(), effective, scope)?,
             };
             let merged = dataflow::result_path(&pass.data, raw.clone(), result.clone())?;
-            Ok::<_, flow_lang::AslError>((result, dataflow::output_path(&pass.data, &merged, scope)?))
+            Ok::<_, flow_lang::AslError>((
+                result,
+                dataflow::output_path(&pass.data, &merged, scope)?,
+            ))
         })();
         self.recycle_context(context);
-        let output = output.and_then(|(result, output)| self.assign(id, pass.assign.as_ref(), &result).map(|_| output));
+        let output = output.and_then(|(result, output)| {
+            self.assign(id, pass.assign.as_ref(), &result)
+                .map(|_| output)
+        });
         match output {
             Ok(output) => self.complete(id, output, next_of(&pass.transition), None, None),
             Err(error) => {

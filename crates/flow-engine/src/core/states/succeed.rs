@@ -11,7 +11,10 @@ impl Execution {
         let raw = self.step(id).record.input.clone();
         let context = self.context_of(id);
         let variables = self.variables_of(id);
-        let scope = Scope { context: &context, variables: Some(&variables) };
+        let scope = Scope {
+            context: &context,
+            variables: Some(&variables),
+        };
         let output = dataflow::input_path(&succeed.data, &raw, scope)
             .and_then(|effective| dataflow::output_path(&succeed.data, &effective, scope));
         self.recycle_context(context);

@@ -17,7 +17,10 @@ impl Execution {
         let raw = self.step(id).record.input.clone();
         let context = self.context_of(id);
         let variables = self.variables_of(id);
-        let scope = Scope { context: &context, variables: Some(&variables) };
+        let scope = Scope {
+            context: &context,
+            variables: Some(&variables),
+        };
         let parameters = dataflow::input_path(&task.data, &raw, scope)
             .and_then(|effective| dataflow::template(task.parameters.as_ref(), effective, scope));
         self.recycle_context(context);
@@ -32,14 +35,19 @@ impl Execution {
 
     /// `TimeoutSeconds` (or `TimeoutSecondsPath`, read from the effective input).
     fn task_timeout(&self, id: StepId, task: &TaskState) -> Result<Option<u64>, AslError> {
-        let Some(timeout) = &task.timeout else { return Ok(None) };
+        let Some(timeout) = &task.timeout else {
+            return Ok(None);
+        };
         match timeout {
             Duration::Seconds(seconds) => Ok(Some(*seconds)),
             Duration::Path(path) => {
                 let raw = &self.step(id).record.input;
                 let context = self.context_of(id);
                 let variables = self.variables_of(id);
-                let scope = Scope { context: &context, variables: Some(&variables) };
+                let scope = Scope {
+                    context: &context,
+                    variables: Some(&variables),
+                };
                 let effective = dataflow::input_path(&task.data, raw, scope)?;
                 let value = path.select(&scope.bindings(&effective))?;
                 match value.as_u64() {
@@ -54,7 +62,14 @@ impl Execution {
     }
 
     /// Records the attempt as scheduled and asks for the call.
-    pub(crate) fn schedule_task(&mut self, id: StepId, task: &TaskState, attempt: u32, parameters: Value, recovering: bool) {
+    pub(crate) fn schedule_task(
+        &mut self,
+        id: StepId,
+        task: &TaskState,
+        attempt: u32,
+        parameters: Value,
+        recovering: bool,
+    ) {
         let timeout = match self.task_timeout(id, task) {
             Ok(timeout) => timeout,
             Err(error) => {
@@ -65,7 +80,10 @@ impl Execution {
         };
         let scope = self.step(id).record.scope;
         let name = self.step(id).record.state.clone();
-        self.step_mut(id).record.status = StepStatus::Running { attempt, parameters: parameters.clone() };
+        self.step_mut(id).record.status = StepStatus::Running {
+            attempt,
+            parameters: parameters.clone(),
+        };
         self.event(
             EventKind::TaskScheduled,
             Some(id),
@@ -80,7 +98,12 @@ impl Execution {
                 "recovering": recovering,
             }),
         );
-        self.event(EventKind::TaskStarted, Some(id), scope, json!({"name": name, "resource": task.resource, "attempt": attempt}));
+        self.event(
+            EventKind::TaskStarted,
+            Some(id),
+            scope,
+            json!({"name": name, "resource": task.resource, "attempt": attempt}),
+        );
         let deadline = timeout.map(|seconds| self.now + time::Duration::seconds(seconds as i64));
         let request = self.request(id, &task.resource, attempt, parameters, recovering, timeout);
         self.effects.push(Effect::Invoke { request, deadline });
@@ -88,15 +111,30 @@ impl Execution {
 
     /// Sends the recorded attempt of a step that was in flight when a process died.
     pub(crate) fn reinvoke(&mut self, id: StepId) {
-        let StepStatus::Running { attempt, parameters } = self.step(id).record.status.clone() else { return };
+        let StepStatus::Running {
+            attempt,
+            parameters,
+        } = self.step(id).record.status.clone()
+        else {
+            return;
+        };
         let (machine, name) = self.state_of(id);
-        let StateKind::Task(task) = &machine.states[&name].kind else { return };
+        let StateKind::Task(task) = &machine.states[&name].kind else {
+            return;
+        };
         self.schedule_task(id, task, attempt, parameters, true);
     }
 
-    pub(crate) fn task_finished(&mut self, id: StepId, attempt: u32, result: Result<Value, TaskError>) {
+    pub(crate) fn task_finished(
+        &mut self,
+        id: StepId,
+        attempt: u32,
+        result: Result<Value, TaskError>,
+    ) {
         let (machine, name) = self.state_of(id);
-        let StateKind::Task(task) = &machine.states[&name].kind else { return };
+        let StateKind::Task(task) = &machine.states[&name].kind else {
+            return;
+        };
         let scope_key = self.step(id).record.scope;
         match result {
             Ok(result) => {
@@ -109,16 +147,34 @@ impl Execution {
                 let raw = self.step(id).record.input.clone();
                 let context = self.context_of(id);
                 let variables = self.variables_of(id);
-                let scope = Scope { context: &context, variables: Some(&variables) };
+                let scope = Scope {
+                    context: &context,
+                    variables: Some(&variables),
+                };
                 let parameters = match &self.step(id).record.status {
                     StepStatus::Running { parameters, .. } => parameters.clone(),
                     _ => Value::Null,
                 };
-                let finished = dataflow::finish(&task.data, task.result_selector.as_ref(), &raw, result.clone(), scope);
+                let finished = dataflow::finish(
+                    &task.data,
+                    task.result_selector.as_ref(),
+                    &raw,
+                    result.clone(),
+                    scope,
+                );
                 self.recycle_context(context);
-                let finished = finished.and_then(|(selected, output)| self.assign(id, task.assign.as_ref(), &selected).map(|_| output));
+                let finished = finished.and_then(|(selected, output)| {
+                    self.assign(id, task.assign.as_ref(), &selected)
+                        .map(|_| output)
+                });
                 match finished {
-                    Ok(output) => self.complete(id, output, next_of(&task.transition), Some(parameters), Some(result)),
+                    Ok(output) => self.complete(
+                        id,
+                        output,
+                        next_of(&task.transition),
+                        Some(parameters),
+                        Some(result),
+                    ),
                     Err(error) => {
                         let (error, cause) = self.state_error(id, error);
                         self.fail_step(id, error, cause);
@@ -126,7 +182,11 @@ impl Execution {
                 }
             }
             Err(failure) => {
-                let kind = if failure.error == "States.Timeout" { EventKind::TaskTimedOut } else { EventKind::TaskFailed };
+                let kind = if failure.error == "States.Timeout" {
+                    EventKind::TaskTimedOut
+                } else {
+                    EventKind::TaskFailed
+                };
                 self.event(
                     kind,
                     Some(id),

@@ -19,7 +19,10 @@ impl Execution {
         let raw = self.step(id).record.input.clone();
         let context = self.context_of(id);
         let variables = self.variables_of(id);
-        let scope = Scope { context: &context, variables: Some(&variables) };
+        let scope = Scope {
+            context: &context,
+            variables: Some(&variables),
+        };
         let entered = self.step(id).entered_at;
         let wake_at = dataflow::input_path(&wait.data, &raw, scope).and_then(|effective| {
             let wake_at = wake_time(&wait.until, &effective, scope, entered)?;
@@ -44,13 +47,22 @@ impl Execution {
 
     pub(crate) fn wait_elapsed(&mut self, id: StepId) {
         let (machine, name) = self.state_of(id);
-        let flow_lang::model::StateKind::Wait(wait) = &machine.states[&name].kind else { return };
+        let flow_lang::model::StateKind::Wait(wait) = &machine.states[&name].kind else {
+            return;
+        };
         let raw = self.step(id).record.input.clone();
         let context = self.context_of(id);
         let variables = self.variables_of(id);
-        let scope = Scope { context: &context, variables: Some(&variables) };
-        let output = dataflow::input_path(&wait.data, &raw, scope)
-            .and_then(|effective| Ok((dataflow::output_path(&wait.data, &effective, scope)?, effective)));
+        let scope = Scope {
+            context: &context,
+            variables: Some(&variables),
+        };
+        let output = dataflow::input_path(&wait.data, &raw, scope).and_then(|effective| {
+            Ok((
+                dataflow::output_path(&wait.data, &effective, scope)?,
+                effective,
+            ))
+        });
         self.recycle_context(context);
         let output = output.and_then(|(output, effective)| {
             self.assign(id, wait.assign.as_ref(), &effective)?;
@@ -66,7 +78,12 @@ impl Execution {
     }
 }
 
-fn wake_time(until: &WaitFor, input: &Value, scope: Scope, entered: OffsetDateTime) -> Result<OffsetDateTime, AslError> {
+fn wake_time(
+    until: &WaitFor,
+    input: &Value,
+    scope: Scope,
+    entered: OffsetDateTime,
+) -> Result<OffsetDateTime, AslError> {
     match until {
         WaitFor::Seconds(seconds) => Ok(entered + Duration::seconds(*seconds as i64)),
         WaitFor::Timestamp(text) => parse_timestamp(text).ok_or_else(|| {
