@@ -4,8 +4,8 @@ AWS CLI, as a user scripting the stack by hand would run them. Prints one JSON o
 
     cli_replay.py <history.ndjson> <endpoint-url>
 
-Runs with the bench's own virtual environment (state/bench-venv: awscli, which brings
-botocore's service models). For every TaskScheduled of an `arn:aws:states:::aws-sdk:` resource,
+Runs with the bench's own virtual environment (state/bench-venv: awscli, whose botocore has
+the service models). For every TaskScheduled of an `arn:aws:states:::aws-sdk:` resource,
 in the order flow scheduled them (an order that respects every data dependency), it runs
 `aws <service> <operation> --cli-input-json ...`:
 
@@ -13,6 +13,8 @@ in the order flow scheduled them (an order that respects every data dependency),
   differ from the model's only in case, at every depth; map keys are kept as they are);
 - a secret reference ({"Flow.Secret": path}) is replaced by the file's text, as flow does at
   call time;
+- an idempotency token flow-aws derives when the workflow omits it (Route53's
+  CallerReference, say) is given a fresh one;
 - the emulator was emptied after flow's run, so the replay creates the stack again: every
   string flow got back from a call (an id, an ARN) and that the replay got back differently
   is replaced, in the later calls' parameters, by the replay's own value.
@@ -27,13 +29,20 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 
-import botocore.session
-from botocore import xform_name
+try:  # awscli 1.x has carried its own copy of botocore since 1.44
+    from awscli.botocore import session as botocore_session
+    from awscli.botocore import xform_name
+except ImportError:
+    from botocore import session as botocore_session
+    from botocore import xform_name
 
-# Step Functions' service names -> the AWS CLI's.
+# Step Functions' service names -> the AWS CLI's (and botocore's).
 CLI_SERVICE = {"elasticloadbalancingv2": "elbv2"}
 SDK_PREFIX = "arn:aws:states:::aws-sdk:"
+# Members flow-aws fills with a token derived from the execution and step when they are omitted.
+TOKENS = {"CallerReference", "CreationToken", "ClientToken", "CreatorRequestId", "IdempotencyToken"}
 # The `aws` of the virtual environment this runs in.
 AWS = os.path.join(os.path.dirname(sys.executable), "aws")
 
@@ -103,7 +112,7 @@ def main():
     for event in events:
         if event["type"] == "TaskSucceeded":
             outputs[event.get("step")] = event["details"].get("output")
-    session = botocore.session.get_session()
+    session = botocore_session.get_session()
     calls, failures, replaced = 0, [], {}
     env = dict(os.environ, AWS_PAGER="")
     with tempfile.TemporaryDirectory() as work:
@@ -115,10 +124,14 @@ def main():
                 continue
             service, action = resource[len(SDK_PREFIX):].split(":", 1)
             operation_name = action[0].upper() + action[1:]
-            model = session.get_service_model(service)
+            model = session.get_service_model(CLI_SERVICE.get(service, service))
             operation = model.operation_model(operation_name)
             parameters = substitute(resolve_secrets(json.loads(details["parameters"])), replaced)
             parameters = model_names(parameters, operation.input_shape)
+            # flow-aws derives the idempotency tokens the caller may omit; a script passes its own.
+            for name in operation.input_shape.required_members:
+                if name not in parameters and name in TOKENS:
+                    parameters[name] = str(uuid.uuid4())
             path = os.path.join(work, f"{calls}.json")
             with open(path, "w") as file:
                 json.dump(parameters, file)
