@@ -2,6 +2,7 @@
 //! building the engine with its task handlers and reporter, Ctrl-C, and the summary that
 //! ends every such command (its last stdout line under `--output json`).
 
+use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -165,25 +166,26 @@ pub fn summary(
     value
 }
 
-/// Prints the summary (JSON: one line; text: a few aligned lines) on stdout.
+/// Prints the summary (JSON: one line; text: a few aligned lines) on stdout. A reader that
+/// went away (`flow run ... | head -1`) is not an error: the execution's outcome is already
+/// recorded, and the exit code still tells it.
 pub fn print_summary(value: &Value, format: OutputFormat) {
-    match format {
-        OutputFormat::Json => println!("{value}"),
-        OutputFormat::Text => {
+    let mut out = std::io::stdout().lock();
+    let _ = match format {
+        OutputFormat::Json => writeln!(out, "{value}"),
+        OutputFormat::Text => (|| {
             for key in ["execution_id", "name", "status", "error", "cause"] {
                 if let Some(text) = value.get(key).and_then(|v| v.as_str()) {
-                    println!("{key:<13}{text}");
+                    writeln!(out, "{key:<13}{text}")?;
                 }
             }
             if let Some(output) = value.get("output") {
-                println!(
-                    "{:<13}{}",
-                    "output",
-                    serde_json::to_string_pretty(output).unwrap_or_default()
-                );
+                let pretty = serde_json::to_string_pretty(output).unwrap_or_default();
+                writeln!(out, "{:<13}{pretty}", "output")?;
             }
-        }
-    }
+            Ok(())
+        })(),
+    };
 }
 
 /// Ends a driving command: the summary, a hint for what to do next, and the exit code.

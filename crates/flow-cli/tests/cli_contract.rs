@@ -408,3 +408,36 @@ fn ctrl_c_leaves_the_execution_running_for_resume() {
     let kinds: BTreeSet<&str> = history.iter().filter_map(|e| e["type"].as_str()).collect();
     assert!(kinds.contains("ExecutionSucceeded"));
 }
+
+/// `flow run ... --output json | head -1`: the reader leaves after the first event; the run
+/// still finishes, records its outcome and exits 0, without a panic on the closed pipe.
+#[test]
+fn a_run_whose_reader_went_away_still_finishes() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    let sandbox = Sandbox::new();
+    let def = sandbox.path("slow.json");
+    let text = json!({"StartAt": "A", "States": {
+        "A": {"Type": "Pass", "Next": "Pause"},
+        "Pause": {"Type": "Wait", "Seconds": 1, "Next": "B"},
+        "B": {"Type": "Pass", "End": true}}});
+    std::fs::write(&def, text.to_string()).unwrap();
+    let mut command = sandbox.command(&["run", "slow.json", "--output", "json"]);
+    command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = command.spawn().expect("flow starts");
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.contains("ExecutionStarted"), "{first}");
+    // The reader (and with it the pipe's only read end) is gone here, while the run waits.
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let id = sandbox
+        .only_execution_id()
+        .expect("the execution is recorded");
+    assert_eq!(sandbox.status(&id)["status"], "SUCCEEDED");
+}
