@@ -13,22 +13,17 @@
 //! One emulator serves the whole test binary; names and CIDR blocks differ per service, so no
 //! reset is needed. The tests fail, never skip, when the emulator cannot start.
 
-use std::io::{BufRead, BufReader};
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
 use std::time::Instant;
 
 use serde_json::{Value, json};
+use support::aws::{Server, root};
 
 const FLOW: &str = env!("CARGO_BIN_EXE_flow");
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
 
 fn definition(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -36,44 +31,19 @@ fn definition(name: &str) -> PathBuf {
         .join(format!("{name}.json"))
 }
 
-/// The emulator (its stdin is our pipe and it runs with `--exit-on-stdin-eof`, so it stops
-/// when this test process ends).
-struct Emulator {
-    _child: Child,
-    endpoint: String,
-    _scratch: tempfile::TempDir,
-}
-
-impl Emulator {
-    fn start() -> Emulator {
-        let scratch = tempfile::tempdir().unwrap();
-        let log = std::fs::File::create(scratch.path().join("emulator.log")).unwrap();
-        let mut child = Command::new(root().join("scripts/emulator"))
-            .arg("--exit-on-stdin-eof")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(log)
-            .spawn()
-            .expect("cannot start scripts/emulator");
-        let mut line = String::new();
-        let _ = BufReader::new(child.stdout.take().unwrap()).read_line(&mut line);
-        let Some(endpoint) = line.trim().strip_prefix("AWS_ENDPOINT_URL=") else {
-            let _ = child.kill();
-            let log =
-                std::fs::read_to_string(scratch.path().join("emulator.log")).unwrap_or_default();
-            panic!("the emulator did not start:\n{log}");
-        };
-        Emulator {
-            endpoint: endpoint.to_string(),
-            _child: child,
-            _scratch: scratch,
-        }
-    }
-}
-
-fn emulator() -> &'static Emulator {
-    static EMULATOR: OnceLock<Emulator> = OnceLock::new();
-    EMULATOR.get_or_init(Emulator::start)
+/// One emulator for the whole binary (never dropped: it stops when this process ends and
+/// closes its stdin).
+fn emulator() -> &'static Server {
+    static EMULATOR: OnceLock<(Server, tempfile::TempDir)> = OnceLock::new();
+    &EMULATOR
+        .get_or_init(|| {
+            let scratch = tempfile::tempdir().unwrap();
+            (
+                Server::emulator(&scratch.path().join("emulator.log")),
+                scratch,
+            )
+        })
+        .0
 }
 
 /// Runs `tests/aws/<name>.json` with `input` (fresh state database); the JSON summary

@@ -8,62 +8,16 @@
 //! import, by name for the NLB) instead of creating a second one. Done for the two creates
 //! the issue names: ACM ImportCertificate (no idempotency token) and ELBv2 CreateLoadBalancer.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use support::aws::{Server, python, root};
 
 const FLOW: &str = env!("CARGO_BIN_EXE_flow");
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
-fn python() -> PathBuf {
-    std::env::var_os("FLOW_EMULATOR_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("state/emulator-venv"))
-        .join("bin/python")
-}
-
-/// A child process that prints `AWS_ENDPOINT_URL=...` first and stops at the end of its stdin.
-struct Server {
-    child: Child,
-    endpoint: String,
-}
-
-impl Server {
-    fn start(mut command: Command) -> Server {
-        let mut child = command
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let endpoint = line
-            .trim()
-            .strip_prefix("AWS_ENDPOINT_URL=")
-            .unwrap_or_else(|| panic!("no endpoint: {line:?}"))
-            .to_string();
-        Server { child, endpoint }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// How many of a kind the emulator holds, through its own list call (boto3).
 fn count(emulator: &str, kind: &str) -> usize {
@@ -137,17 +91,12 @@ fn kill_while_in_flight_then_resume(definition: &str, state: &str, kind: &str) {
         "PrivateKeyFile": scratch.path().join("key.pem"),
     });
 
-    let mut emulator = Command::new(root().join("scripts/emulator"));
-    emulator.arg("--exit-on-stdin-eof");
-    let emulator = Server::start(emulator);
-    let mut proxy = Command::new("python3");
-    proxy.arg(root().join("chaos/fault_proxy.py")).args([
-        "--upstream",
+    let emulator = Server::emulator(&scratch.path().join("emulator.log"));
+    let proxy = Server::fault_proxy(
         &emulator.endpoint,
-        "--answer-delay-ms",
-        "2000",
-    ]);
-    let proxy = Server::start(proxy);
+        &["--answer-delay-ms", "2000"],
+        &scratch.path().join("proxy.log"),
+    );
 
     let db = scratch.path().join("flow.db");
     let definition = root()

@@ -14,98 +14,38 @@
 //! first). `FLOW_E2E_FAULT_STATES=<n>` limits the fail-at-every-state tests to the first n
 //! states (for a quick local run).
 
-use std::io::{BufRead, BufReader};
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use serde_json::{Value, json};
+use support::aws::{Server, python, root};
 
 const FLOW: &str = env!("CARGO_BIN_EXE_flow");
 const APP_MESH: &str = "workflows/provision.json";
 const SERVICE_CONNECT: &str = "workflows/provision-service-connect.json";
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
-/// The emulator, stopped when dropped (and by itself when this process dies: its stdin is
-/// our pipe and it runs with `--exit-on-stdin-eof`).
-struct Emulator {
-    child: Child,
-    endpoint: String,
-}
-
-impl Emulator {
-    fn start(scratch: &Path) -> Emulator {
-        let log = std::fs::File::create(scratch.join("emulator.log")).unwrap();
-        let mut child = Command::new(root().join("scripts/emulator"))
-            .arg("--exit-on-stdin-eof")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(log)
-            .spawn()
-            .expect("cannot start scripts/emulator");
-        let mut line = String::new();
-        let _ = BufReader::new(child.stdout.take().unwrap()).read_line(&mut line);
-        let Some(endpoint) = line.trim().strip_prefix("AWS_ENDPOINT_URL=") else {
-            let _ = child.kill();
-            let log = std::fs::read_to_string(scratch.join("emulator.log")).unwrap_or_default();
-            panic!("the emulator did not start:\n{log}");
-        };
-        Emulator {
-            endpoint: endpoint.to_string(),
-            child,
-        }
-    }
-
-    fn python(&self) -> PathBuf {
-        std::env::var_os("FLOW_EMULATOR_VENV")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| root().join("state/emulator-venv"))
-            .join("bin/python")
-    }
-
-    /// Empties every service (`POST /moto-api/reset`).
-    fn reset(&self) {
-        let status = Command::new(self.python())
-            .args(["-c", "import sys, urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1] + '/moto-api/reset', method='POST'))"])
-            .arg(&self.endpoint)
-            .status()
-            .unwrap();
-        assert!(status.success(), "cannot reset the emulator");
-    }
-
-    /// inventory.py's verdict: (counts and problems, no problems?).
-    fn inventory(&self, args: &[&str]) -> (Value, bool) {
-        let output = Command::new(self.python())
-            .arg(root().join("crates/flow-cli/tests/provision/inventory.py"))
-            .arg(&self.endpoint)
-            .args(args)
-            .output()
-            .unwrap();
-        let report: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|_| {
-            panic!(
-                "inventory.py failed: {}",
-                String::from_utf8_lossy(&output.stderr)
-            )
-        });
-        (report, output.status.success())
-    }
-}
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// inventory.py's verdict on what the emulator holds: (counts and problems, no problems?).
+fn inventory(emulator: &Server, args: &[&str]) -> (Value, bool) {
+    let output = Command::new(python())
+        .arg(root().join("crates/flow-cli/tests/provision/inventory.py"))
+        .arg(&emulator.endpoint)
+        .args(args)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|_| {
+        panic!(
+            "inventory.py failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    (report, output.status.success())
 }
 
 /// One test's world: an emulator, a state database, the demo certificate, the input.
 struct World {
-    emulator: Emulator,
+    emulator: Server,
     scratch: tempfile::TempDir,
 }
 
@@ -117,7 +57,7 @@ impl World {
         );
         let scratch = tempfile::tempdir().unwrap();
         make_certificate(scratch.path());
-        let emulator = Emulator::start(scratch.path());
+        let emulator = Server::emulator(&scratch.path().join("emulator.log"));
         World { emulator, scratch }
     }
 
@@ -285,7 +225,7 @@ fn end_to_end(definition: &str) {
 
     let summary = world.run(definition, "e2e", None);
     assert_eq!(summary["status"], "SUCCEEDED", "the run: {summary}");
-    let (report, ok) = world.emulator.inventory(&["provisioned", variant]);
+    let (report, ok) = inventory(&world.emulator, &["provisioned", variant]);
     assert!(ok, "after the run: {report}");
     let counts = report["counts"].as_object().unwrap();
     eprintln!(
@@ -331,7 +271,7 @@ fn end_to_end(definition: &str) {
         rollback["status"], "ROLLED_BACK",
         "the rollback: {rollback}"
     );
-    let (report, ok) = world.emulator.inventory(&["empty"]);
+    let (report, ok) = inventory(&world.emulator, &["empty"]);
     assert!(ok, "after the rollback: {report}");
     assert!(
         walk_files(&files).is_empty(),
@@ -400,7 +340,7 @@ fn fail_at_every_creating_state(definition: &str) {
             failures.push(format!("{state}: rollback {rollback}"));
             continue;
         }
-        let (report, ok) = world.emulator.inventory(&["empty"]);
+        let (report, ok) = inventory(&world.emulator, &["empty"]);
         if !ok {
             failures.push(format!("{state}: left {}", report["problems"]));
         } else if reached {
@@ -432,7 +372,7 @@ fn fail_once_then_resume(definition: &str, states: &[&str]) {
         );
         let (_, resumed) = world.flow(&["resume", &name], None);
         assert_eq!(resumed["status"], "SUCCEEDED", "{state}: resume: {resumed}");
-        let (report, ok) = world.emulator.inventory(&["provisioned", variant]);
+        let (report, ok) = inventory(&world.emulator, &["provisioned", variant]);
         assert!(
             ok,
             "{state}: after the resume: {report}\n{}",

@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+pub mod aws;
+
 /// The longest any single `flow` command may take before a test calls it hung.
 pub const COMMAND_LIMIT: Duration = Duration::from_secs(60);
 
