@@ -7,7 +7,7 @@ use flow_engine::Store;
 
 use crate::cli::{HistoryArgs, OutputFormat};
 use crate::execution;
-use crate::report::event_json;
+use crate::report::EventLine;
 use crate::timestamps::rfc3339;
 
 pub fn run(args: HistoryArgs) -> anyhow::Result<ExitCode> {
@@ -16,7 +16,9 @@ pub fn run(args: HistoryArgs) -> anyhow::Result<ExitCode> {
     let events = store.history(&record.id).map_err(|e| anyhow!(e))?;
     for event in &events {
         match args.output {
-            OutputFormat::Json => println!("{}", event_json(event)),
+            OutputFormat::Json => {
+                EventLine::of(event).write_to(&mut std::io::stdout().lock())?;
+            }
             OutputFormat::Text => {
                 let name = event
                     .details

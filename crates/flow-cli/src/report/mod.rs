@@ -14,7 +14,7 @@ use flow_engine::Observer;
 
 use crate::cli::OutputFormat;
 
-pub use json::{JsonLines, event_json};
+pub use json::{EventLine, JsonLines};
 pub use plain::PlainLines;
 pub use progress::ProgressBars;
 
