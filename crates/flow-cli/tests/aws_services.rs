@@ -21,7 +21,7 @@ use std::sync::OnceLock;
 use std::time::Instant;
 
 use serde_json::{Value, json};
-use support::aws::{Server, root};
+use support::aws::{Server, against, root};
 
 const FLOW: &str = env!("CARGO_BIN_EXE_flow");
 
@@ -53,7 +53,8 @@ fn run(name: &str, input: &Value, execution: &str) -> (Value, String) {
     let dir = tempfile::tempdir().unwrap();
     let input_path = dir.path().join("input.json");
     std::fs::write(&input_path, serde_json::to_string(input).unwrap()).unwrap();
-    let output = Command::new(FLOW)
+    let mut command = Command::new(FLOW);
+    command
         .current_dir(root())
         .arg("run")
         .arg(definition(name))
@@ -62,15 +63,8 @@ fn run(name: &str, input: &Value, execution: &str) -> (Value, String) {
         .args(["--name", execution])
         .arg("--state")
         .arg(dir.path().join("flow.db"))
-        .args(["--output", "json"])
-        .env("AWS_ENDPOINT_URL", &emulator.endpoint)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env_remove("AWS_PROFILE")
-        .env_remove("FLOW_TEST_FAIL_AT_STATE")
-        .output()
-        .unwrap();
+        .args(["--output", "json"]);
+    let output = against(&mut command, &emulator.endpoint).output().unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     let summary = stdout
         .lines()

@@ -15,7 +15,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use support::aws::{Server, python, root};
+use support::aws::{Server, against, python, root};
 
 const FLOW: &str = env!("CARGO_BIN_EXE_flow");
 
@@ -50,16 +50,13 @@ fn count(emulator: &str, kind: &str) -> usize {
 
 fn flow(args: &[&str], db: &Path, endpoint: &str) -> Command {
     let mut command = Command::new(FLOW);
-    command
-        .current_dir(root())
-        .args(args)
-        .args(["--state", db.to_str().unwrap(), "--output", "json"])
-        .env("AWS_ENDPOINT_URL", endpoint)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env_remove("AWS_PROFILE")
-        .env_remove("FLOW_TEST_FAIL_AT_STATE");
+    command.current_dir(root()).args(args).args([
+        "--state",
+        db.to_str().unwrap(),
+        "--output",
+        "json",
+    ]);
+    against(&mut command, endpoint);
     command
 }
 

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::{Value, json};
-use support::aws::{Server, python, root};
+use support::aws::{Server, against, python, root};
 
 const FLOW: &str = env!("CARGO_BIN_EXE_flow");
 const APP_MESH: &str = "workflows/provision.json";
@@ -80,21 +80,13 @@ impl World {
 
     fn flow(&self, args: &[&str], fail_at: Option<&str>) -> (Output, Value) {
         let mut command = Command::new(FLOW);
-        command
-            .current_dir(root())
-            .args(args)
-            .args([
-                "--state",
-                self.path("flow.db").to_str().unwrap(),
-                "--output",
-                "json",
-            ])
-            .env("AWS_ENDPOINT_URL", &self.emulator.endpoint)
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_REGION", "us-east-1")
-            .env_remove("AWS_PROFILE")
-            .env_remove("FLOW_TEST_FAIL_AT_STATE");
+        command.current_dir(root()).args(args).args([
+            "--state",
+            self.path("flow.db").to_str().unwrap(),
+            "--output",
+            "json",
+        ]);
+        against(&mut command, &self.emulator.endpoint);
         if let Some(state) = fail_at {
             command.env("FLOW_TEST_FAIL_AT_STATE", state);
         }

@@ -23,6 +23,18 @@ pub fn python() -> PathBuf {
         .join("bin/python")
 }
 
+/// Points `command` (a `flow` command) at `endpoint` with the emulator's test credentials,
+/// and clears what the surrounding environment could add (a profile, the test fault hook).
+pub fn against<'a>(command: &'a mut Command, endpoint: &str) -> &'a mut Command {
+    command
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env_remove("AWS_PROFILE")
+        .env_remove("FLOW_TEST_FAIL_AT_STATE")
+}
+
 /// A running emulator or proxy, stopped when dropped.
 pub struct Server {
     child: Child,

@@ -762,7 +762,25 @@ impl Execution {
             return;
         }
         let (machine, name) = self.state_of(id);
-        let state = &machine.states[&name];
+        let status = StepStatus::Succeeded {
+            output: output.clone(),
+            parameters,
+            result,
+        };
+        self.record_finished(id, &machine.states[&name], &name, &output, status);
+        self.advance(self.step(id).record.scope, next, output);
+    }
+
+    /// Records a finished step: its exit event (for the types that have one, with the output
+    /// the scope goes on with), its final status; then retires it from memory.
+    fn record_finished(
+        &mut self,
+        id: StepId,
+        state: &State,
+        name: &str,
+        output: &Value,
+        status: StepStatus,
+    ) {
         let scope = self.step(id).record.scope;
         let exited = exited_kind(state).map(|kind| {
             self.event(
@@ -774,13 +792,8 @@ impl Execution {
         });
         let step = self.step_mut(id);
         step.record.finished_event = exited.or(Some(step.record.entered_event));
-        step.record.status = StepStatus::Succeeded {
-            output: output.clone(),
-            parameters,
-            result,
-        };
+        step.record.status = status;
         self.retired.insert(id);
-        self.advance(scope, next, output);
     }
 
     pub(crate) fn advance(&mut self, scope: ScopeKey, next: Next, output: Value) {
@@ -833,22 +846,12 @@ impl Execution {
             };
             match output {
                 Ok(output) => {
-                    let exited = exited_kind(state).map(|kind| {
-                        self.event(
-                            kind,
-                            Some(id),
-                            scope,
-                            json!({"name": name, "output": output}),
-                        )
-                    });
-                    let step = self.step_mut(id);
-                    step.record.finished_event = exited.or(Some(step.record.entered_event));
-                    step.record.status = StepStatus::Caught {
+                    let status = StepStatus::Caught {
                         error,
                         cause,
                         next: catcher.next.clone(),
                     };
-                    self.retired.insert(id);
+                    self.record_finished(id, state, &name, &output, status);
                     self.advance(scope, Next::State(catcher.next.clone()), output);
                 }
                 Err(e) => {
